@@ -1,0 +1,104 @@
+"""Run benchmarks and record their figures in ``benchmarks/results.jsonl``."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import importlib
+import json
+import os
+import pathlib
+import platform
+import subprocess
+import sys
+from typing import Any, Callable
+
+HERE = pathlib.Path(__file__).resolve().parent
+RESULTS = HERE / "results.jsonl"
+_NOT_BENCHMARKS = {"__init__", "__main__", "harness", "report"}
+
+
+def list_benchmarks() -> list[str]:
+    """Names of the benchmark modules in this folder, sorted."""
+    return sorted(p.stem for p in HERE.glob("*.py") if p.stem not in _NOT_BENCHMARKS)
+
+
+def _cpu_model() -> str:
+    try:
+        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _gpu_name() -> str | None:
+    try:
+        out = subprocess.run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"],
+                             capture_output=True, text=True, timeout=10)
+        return out.stdout.strip() or None if out.returncode == 0 else None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def machine_description() -> dict[str, Any]:
+    """CPU model, cores, GPU (if any), Python/NumPy/Keras/backend versions, date."""
+    import numpy as np
+
+    desc: dict[str, Any] = {
+        "cpu": _cpu_model(),
+        "cores": os.cpu_count(),
+        "gpu": _gpu_name(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    try:
+        import keras
+
+        desc["keras"] = keras.__version__
+        backend = keras.backend.backend()
+        desc["backend_version"] = importlib.import_module(backend).__version__
+    except Exception:  # the description must never stop a benchmark
+        pass
+    return desc
+
+
+def make_recorder(benchmark: str, results: pathlib.Path = RESULTS) -> Callable[..., dict]:
+    """Return ``record(metric, value, unit, **extra)`` bound to ``benchmark``."""
+    machine = machine_description()
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+
+    def record(metric: str, value: float, unit: str, **extra: Any) -> dict:
+        row = {"benchmark": benchmark, "metric": metric, "value": value, "unit": unit,
+               "backend": backend, **extra, "machine": machine}
+        print(f"  {benchmark:<22} {metric:<48} {value:>12.4g} {unit}", flush=True)
+        with open(results, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(row) + "\n")
+        return row
+
+    return record
+
+
+def run(name: str) -> None:
+    """Import ``benchmarks.<name>`` and call its ``run(record)``."""
+    if name not in list_benchmarks():
+        raise SystemExit(f"unknown benchmark {name!r}; available: {', '.join(list_benchmarks())}")
+    module = importlib.import_module(f"benchmarks.{name}")
+    print(f"== {name}", flush=True)
+    module.run(make_recorder(name))
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] in {"-h", "--help"}:
+        print("usage: python -m benchmarks NAME [NAME ...] | all | list")
+        print("benchmarks:", ", ".join(list_benchmarks()))
+        return 0
+    if argv == ["list"]:
+        print("\n".join(list_benchmarks()))
+        return 0
+    names = list_benchmarks() if argv == ["all"] else argv
+    for name in names:
+        run(name)
+    return 0

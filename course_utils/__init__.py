@@ -1,0 +1,56 @@
+"""course_utils: the helper package of the Keras 3 CNN course.
+
+Importing the package has no side effects: no downloads, no backend switching,
+no printing. Submodules load on first use, so ``import course_utils`` stays
+cheap and ``course_utils.scratch`` works without importing Keras.
+
+Submodules
+----------
+config      profiles, ``set_seed``, the environment report
+data        dataset loaders (``load``, ``available``, ``DatasetUnavailable``)
+scratch     convolution, pooling and friends from scratch in NumPy
+complexity  parameter, MAC and receptive-field counting
+zoo         the classic networks (``get_model``, ``list_models``)
+plotting    figures for lessons
+grading     exercise and assignment checks
+cli         the ``course`` command
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+_SUBMODULES = (
+    "config", "data", "scratch", "complexity", "zoo", "plotting", "grading",
+    "augment", "transfer", "cli",
+)
+# Public names re-exported at the top level: name -> submodule.
+_EXPORTS = {
+    "get_profile": "config",
+    "pick": "config",
+    "set_seed": "config",
+    "load": "data",
+    "available": "data",
+    "DatasetUnavailable": "data",
+    "get_model": "zoo",
+    "list_models": "zoo",
+    "summarize": "complexity",
+}
+
+__all__ = [*_SUBMODULES, *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    if name in _EXPORTS:
+        module = importlib.import_module(f"{__name__}.{_EXPORTS[name]}")
+        return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

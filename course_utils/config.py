@@ -1,0 +1,238 @@
+"""Run profiles, seeding and the environment report.
+
+Every lesson runs in three profiles:
+
+``fast``
+    Seconds per notebook. CI uses it: small subsets, one short epoch.
+``cpu``
+    Minutes per notebook on a laptop CPU.
+``gpu``
+    Full training to the headline accuracies.
+
+The profile is picked automatically (a GPU visible to the active Keras backend
+gives ``gpu``, otherwise ``cpu``) and overridden by the environment variable
+``COURSE_PROFILE``. Notebooks read their budgets through one small API::
+
+    from course_utils import config
+    PROFILE = config.get_profile()          # Profile(name="cpu", epochs=3, ...)
+    EPOCHS = config.pick(fast=1, cpu=3, gpu=20)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import platform
+import random
+import sys
+from typing import Any
+
+import numpy as np
+
+PROFILE_ENV = "COURSE_PROFILE"
+PROFILES = ("fast", "cpu", "gpu")
+
+
+@dataclasses.dataclass(frozen=True)
+class Profile:
+    """The default budgets of one run profile.
+
+    Attributes
+    ----------
+    name : {"fast", "cpu", "gpu"}
+    train_size : int or None
+        Training images a lesson uses by default; ``None`` means the whole set.
+    test_size : int or None
+        Test images used for evaluation; ``None`` means the whole set.
+    epochs : int
+        Default number of training epochs.
+    batch_size : int
+        Default mini-batch size.
+    """
+
+    name: str
+    train_size: int | None
+    test_size: int | None
+    epochs: int
+    batch_size: int
+
+    def pick(self, **values: Any) -> Any:
+        """Return ``values[self.name]``; see :func:`pick`."""
+        return _pick(self.name, values)
+
+
+_DEFAULTS = {
+    "fast": Profile("fast", train_size=2_000, test_size=1_000, epochs=1, batch_size=128),
+    "cpu": Profile("cpu", train_size=None, test_size=None, epochs=3, batch_size=128),
+    "gpu": Profile("gpu", train_size=None, test_size=None, epochs=15, batch_size=256),
+}
+
+
+def gpu_available() -> bool:
+    """Return True if the active Keras backend sees at least one GPU."""
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    try:
+        if backend == "tensorflow":
+            import tensorflow as tf
+
+            return bool(tf.config.list_physical_devices("GPU"))
+        if backend == "jax":
+            import jax
+
+            return any(d.platform == "gpu" for d in jax.devices())
+        if backend == "torch":
+            import torch
+
+            return bool(torch.cuda.is_available())
+    except Exception:  # a broken or missing backend has no GPU to offer
+        return False
+    return False
+
+
+def profile_name() -> str:
+    """Name of the active profile: ``$COURSE_PROFILE`` if set, else auto-detected."""
+    requested = os.environ.get(PROFILE_ENV, "").strip().lower()
+    if requested:
+        if requested not in PROFILES:
+            raise ValueError(
+                f"{PROFILE_ENV}={requested!r} is not a profile; expected one of {PROFILES}."
+            )
+        return requested
+    return "gpu" if gpu_available() else "cpu"
+
+
+def get_profile(name: str | None = None) -> Profile:
+    """Return the budgets of profile ``name`` (default: the active profile).
+
+    Parameters
+    ----------
+    name : {"fast", "cpu", "gpu"} or None, default=None
+        Profile to describe; ``None`` reads ``$COURSE_PROFILE`` or auto-detects.
+    """
+    name = profile_name() if name is None else name
+    if name not in _DEFAULTS:
+        raise ValueError(f"unknown profile {name!r}; expected one of {PROFILES}.")
+    return _DEFAULTS[name]
+
+
+def _pick(name: str, values: dict[str, Any]) -> Any:
+    unknown = set(values) - set(PROFILES)
+    if unknown:
+        raise ValueError(f"pick() got unknown profiles {sorted(unknown)}; expected {PROFILES}.")
+    if name in values:
+        return values[name]
+    # A missing larger profile falls back to the next smaller one that is given.
+    for fallback in reversed(PROFILES[: PROFILES.index(name)]):
+        if fallback in values:
+            return values[fallback]
+    raise ValueError(f"pick() has no value for profile {name!r} (got {sorted(values)}).")
+
+
+def pick(**values: Any) -> Any:
+    """Return the value given for the active profile.
+
+    ``pick(fast=1, cpu=3, gpu=20)`` returns 3 in the ``cpu`` profile. A profile
+    left out falls back to the nearest smaller one given (``gpu`` to ``cpu``).
+    """
+    return _pick(profile_name(), values)
+
+
+def set_seed(seed: int = 0) -> None:
+    """Seed Python's ``random``, NumPy and the Keras backend.
+
+    Parameters
+    ----------
+    seed : int, default=0
+    """
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
+    random.seed(int(seed))
+    np.random.seed(int(seed))
+    import keras
+
+    keras.utils.set_random_seed(int(seed))
+
+
+def _device_list() -> list[str]:
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    try:
+        if backend == "tensorflow":
+            import tensorflow as tf
+
+            return [d.name for d in tf.config.list_physical_devices()]
+        if backend == "jax":
+            import jax
+
+            return [str(d) for d in jax.devices()]
+        if backend == "torch":
+            import torch
+
+            devices = ["cpu"]
+            devices += [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+            return devices
+    except Exception as exc:  # reported, not raised: the report must always print
+        return [f"unavailable ({type(exc).__name__}: {exc})"]
+    return []
+
+
+def environment_report() -> dict[str, Any]:
+    """Describe this environment: versions, backend, devices, profile and datasets.
+
+    Returns
+    -------
+    dict
+        Keys ``python``, ``platform``, ``numpy``, ``keras``, ``backend``,
+        ``backend_version``, ``devices``, ``profile``, ``cache_dir``,
+        ``data_dir`` and ``datasets`` (name -> where it was found, or None).
+    """
+    report: dict[str, Any] = {
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "numpy": np.__version__,
+    }
+    try:
+        import keras
+
+        report["keras"] = keras.__version__
+        report["backend"] = keras.backend.backend()
+    except Exception as exc:
+        report["keras"] = None
+        report["backend"] = None
+        report["keras_error"] = f"{type(exc).__name__}: {exc}"
+    backend = report.get("backend")
+    if backend:
+        module = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}.get(backend)
+        try:
+            report["backend_version"] = __import__(module).__version__
+        except Exception:
+            report["backend_version"] = None
+    report["devices"] = _device_list()
+    try:
+        report["profile"] = profile_name()
+    except ValueError as exc:
+        report["profile"] = None
+        report["profile_error"] = str(exc)
+
+    from course_utils import data
+
+    report["data_dir"] = os.environ.get(data.DATA_DIR_ENV)
+    report["cache_dir"] = str(data.keras_cache_dir())
+    report["datasets"] = {name: data.locate(name) for name in data.FILE_DATASETS}
+    return report
+
+
+def format_report(report: dict[str, Any] | None = None) -> str:
+    """Format :func:`environment_report` as aligned text lines."""
+    report = environment_report() if report is None else report
+    lines = []
+    for key in ("python", "platform", "numpy", "keras", "backend", "backend_version",
+                "profile", "data_dir", "cache_dir"):
+        lines.append(f"{key:<16}{report.get(key)}")
+    lines.append(f"{'devices':<16}{', '.join(report.get('devices') or []) or 'none'}")
+    lines.append("datasets")
+    for name, where in (report.get("datasets") or {}).items():
+        lines.append(f"  {name:<14}{where or 'not found'}")
+    for key in ("keras_error", "profile_error"):
+        if key in report:
+            lines.append(f"{key:<16}{report[key]}")
+    return "\n".join(lines)
