@@ -37,7 +37,7 @@ class GradientCheck:
 
 
 def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, *,
-                       epsilon: float = 1e-6, indices: np.ndarray | None = None,
+                       epsilon: float = 1e-5, indices: np.ndarray | None = None,
                        ) -> np.ndarray:
     """Central differences ``(f(x + eps e_k) - f(x - eps e_k)) / (2 eps)`` at flat ``indices``.
 
@@ -59,7 +59,7 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, *,
 
 
 def gradient_check(f: Callable[[np.ndarray], float], x: np.ndarray, grad: np.ndarray, *,
-                   epsilon: float = 1e-6, num_samples: int | None = None,
+                   epsilon: float = 1e-5, num_samples: int | None = None,
                    floor: float = 1e-8, seed: int = 0) -> GradientCheck:
     """Compare an analytic gradient with central differences.
 
@@ -71,7 +71,7 @@ def gradient_check(f: Callable[[np.ndarray], float], x: np.ndarray, grad: np.nda
         Point at which to check; copied to float64 (float32 differences are too noisy).
     grad : ndarray shaped like ``x``
         The analytic gradient of ``f`` at ``x``.
-    epsilon : float, default=1e-6
+    epsilon : float, default=1e-5
         Step of the central difference; its truncation error is O(epsilon**2).
     num_samples : int or None, default=None
         Check this many random entries instead of all of them (two calls of ``f``
