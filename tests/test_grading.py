@@ -1,0 +1,246 @@
+"""course_utils.grading: right answers pass, common mistakes get their hint."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras
+import numpy as np
+import pytest
+
+from course_utils import grading
+from course_utils.grading import GradingError
+
+LENET_TYPES = ["Conv2D", "MaxPool2D", "Flatten", "Dense"]  # MaxPool2D is an alias
+
+
+def small_cnn(*, padding="valid", use_bias=True, pooling=keras.layers.MaxPooling2D,
+              with_input=False) -> keras.Model:
+    """Conv(16, 3x3) -> 2x2 pooling -> Flatten -> Dense(10) on 28x28x1 images."""
+    layers = [keras.layers.Conv2D(16, 3, padding=padding, use_bias=use_bias),
+              pooling(2), keras.layers.Flatten(), keras.layers.Dense(10)]
+    if with_input:
+        layers.insert(0, keras.Input((28, 28, 1)))
+    return keras.Sequential(layers)
+
+
+# conv: 3*3*1*16 + 16 = 160; dense: 13*13*16*10 + 10 = 27,050
+SMALL_CNN_PARAMS = 27_210
+SMALL_CNN_SHAPES = [(26, 26, 16), (13, 13, 16), (2704,), (10,)]
+
+
+def message_of(check, *args, **kwargs) -> str:
+    with pytest.raises(GradingError) as info:
+        check(*args, **kwargs)
+    return str(info.value)
+
+
+def test_grading_error_is_an_assertion_error():
+    assert issubclass(GradingError, AssertionError)
+
+
+# --------------------------------------------------------------------------- shapes
+def test_check_shape_accepts_right_shapes_and_wildcards():
+    assert grading.check_shape(np.zeros((32, 13, 13, 16)), (None, 13, 13, 16)) is None
+    assert grading.check_shape((4, 10), (4, 10)) is None
+
+
+@pytest.mark.parametrize("actual, expected, hint", [
+    ((None, 12, 12, 16), (None, 13, 13, 16), "check the padding"),
+    ((None, 28, 28, 16), (None, 14, 14, 16), "stride"),
+    ((None, 7, 7, 16), (None, 14, 14, 16), "about half"),
+    ((None, 13, 13, 8), (None, 13, 13, 16), "number of filters"),
+    ((28, 28, 1), (None, 28, 28, 1), "batch axis is missing"),
+    ((None, 28, 28), (None, 28, 28, 1), "channel axis is missing"),
+    ((None, 16, 13, 13), (None, 13, 13, 16), "looks transposed"),
+    ((5, 3), (3, 5), "looks transposed"),
+])
+def test_check_shape_hints(actual, expected, hint):
+    message = message_of(grading.check_shape, actual, expected, name="output")
+    assert hint in message
+    assert message.startswith("expected output shape (")
+
+
+def test_check_shape_message_shows_batch_as_n():
+    message = message_of(grading.check_shape, np.zeros((32, 12, 12, 16)), (None, 13, 13, 16),
+                         name="output")
+    assert message.startswith("expected output shape (N, 13, 13, 16), got (N, 12, 12, 16): "
+                              "off by -1: check the padding")
+
+
+# --------------------------------------------------------------------------- arrays
+def test_check_array_passes_within_tolerance():
+    expected = np.linspace(0, 1, 12).reshape(3, 4)
+    assert grading.check_array(expected + 1e-7, expected, rtol=1e-5, atol=1e-6) is None
+
+
+def test_check_array_reports_errors_and_first_index():
+    expected = np.zeros((2, 3))
+    actual = expected.copy()
+    actual[1, 2] = 0.5
+    message = message_of(grading.check_array, actual, expected, name="feature map")
+    assert "feature map has wrong values: 1 of 6 differ" in message
+    assert "max abs error 0.5" in message
+    assert "first mismatch at index (1, 2): got 0.5, expected 0.0" in message
+
+
+def test_check_array_shape_comes_first():
+    message = message_of(grading.check_array, np.zeros((3, 4)), np.zeros((3, 5)))
+    assert message.startswith("expected result shape (3, 5), got (3, 4)")
+
+
+def test_check_array_dtype_category():
+    message = message_of(grading.check_array, np.array([1.0, 2.0]), np.array([1, 2]))
+    assert "expected result to hold integer values" in message
+    assert "astype(int)" in message
+    assert grading.check_array(np.array([1.0, 2.0]), np.array([1, 2]), check_dtype=False) is None
+
+
+def test_check_array_detects_a_transposed_kernel():
+    kernel = np.arange(9.0).reshape(3, 3)
+    assert "looks transposed" in message_of(grading.check_array, kernel.T, kernel)
+    kernels = np.random.default_rng(0).normal(size=(3, 3, 2, 4))  # (kh, kw, C_in, C_out)
+    message = message_of(grading.check_array, kernels.transpose(1, 0, 2, 3), kernels)
+    assert "looks transposed (axes 0 and 1 swapped)" in message
+
+
+@pytest.mark.parametrize("mistake, hint", [
+    (lambda x: x[::-1, ::-1], "looks flipped"),
+    (lambda x: -x, "wrong sign"),
+    (lambda x: x / 9, "0.1111 times the expected one"),
+    (lambda x: x + 0.5, "off by +0.5 everywhere"),
+])
+def test_check_array_value_hints(mistake, hint):
+    expected = np.array([[1.0, 2.0, 0.0], [4.0, 5.0, 7.0], [0.5, 8.0, 9.0]])
+    assert hint in message_of(grading.check_array, mistake(expected), expected)
+
+
+def test_check_array_accepts_backend_tensors():
+    expected = np.ones((2, 2), dtype="float32")
+    assert grading.check_array(keras.ops.ones((2, 2)), expected) is None
+
+
+# --------------------------------------------------------------------------- values
+def test_check_value():
+    assert grading.check_value(np.float32(0.1) * 3, 0.3, rtol=1e-6) is None
+    assert grading.check_value(np.array([26]), 26) is None
+    assert "off by one" in message_of(grading.check_value, 25, 26)
+    assert message_of(grading.check_value, 144, 160, name="parameters",
+                      hints={144: "did you forget the bias?"}) == \
+        "expected parameters 160, got 144: did you forget the bias?"
+    assert "single value" in message_of(grading.check_value, np.zeros(3), 0.0)
+    assert "a number" in message_of(grading.check_value, "26", 26)
+
+
+# --------------------------------------------------------------------------- models
+@pytest.mark.parametrize("with_input", [False, True])
+def test_check_model_accepts_a_correct_model(with_input):
+    model = small_cnn(with_input=with_input)
+    assert grading.check_model(model, input_shape=(28, 28, 1), output_shape=(10,),
+                               params=SMALL_CNN_PARAMS, layer_types=LENET_TYPES,
+                               num_layers=4, output_shapes=SMALL_CNN_SHAPES) is None
+
+
+def test_check_model_accepts_a_functional_model():
+    inputs = keras.Input((28, 28, 1))
+    x = keras.layers.Conv2D(16, 3)(inputs)
+    x = keras.layers.MaxPooling2D(2)(x)
+    x = keras.layers.Flatten()(x)
+    model = keras.Model(inputs, keras.layers.Dense(10)(x))
+    assert grading.check_model(model, input_shape=(28, 28, 1), output_shape=(10,),
+                               params=SMALL_CNN_PARAMS, layer_types=LENET_TYPES,
+                               output_shapes=SMALL_CNN_SHAPES) is None
+    # the check leaves the graph usable for feature extraction
+    features = keras.Model(model.inputs, model.layers[1].output)
+    assert tuple(features.output.shape) == (None, 26, 26, 16)
+
+
+def test_check_model_padding_hint():
+    message = message_of(grading.check_model, small_cnn(padding="same"),
+                         input_shape=(28, 28, 1), output_shapes=SMALL_CNN_SHAPES)
+    assert message.startswith("layer 0 ('")
+    assert "expected output shape (N, 26, 26, 16), got (N, 28, 28, 16)" in message
+    assert "check the padding" in message
+
+
+def test_check_model_missing_bias_hint():
+    model = small_cnn(use_bias=False)
+    message = message_of(grading.check_model, model, input_shape=(28, 28, 1),
+                         params=SMALL_CNN_PARAMS)
+    assert message.startswith("expected 27,210 parameters, got 27,194")
+    assert "did you forget the bias (use_bias)?" in message
+
+
+def test_check_model_wrong_layer_type():
+    model = small_cnn(pooling=keras.layers.AveragePooling2D)
+    message = message_of(grading.check_model, model, input_shape=(28, 28, 1),
+                         layer_types=LENET_TYPES)
+    assert "layer 1 (" in message
+    assert "is AveragePooling2D, expected MaxPooling2D" in message
+
+
+def test_check_model_layer_count_and_input():
+    model = small_cnn(with_input=True)
+    message = message_of(grading.check_model, model, input_shape=(28, 28, 1), num_layers=5)
+    assert message.startswith("expected 5 layers (not counting the Input), got 4")
+    message = message_of(grading.check_model, model, input_shape=(32, 32, 3))
+    assert "expects inputs of shape (N, 28, 28, 1)" in message
+    assert "(N, 32, 32, 3)" in message
+
+
+def test_check_model_output_units():
+    message = message_of(grading.check_model, small_cnn(), input_shape=(28, 28, 1),
+                         output_shape=(12,))
+    assert "expected output shape (N, 12), got (N, 10)" in message
+    assert "number of units" in message
+
+
+# --------------------------------------------------------------------------- lessons and credit
+def test_check_prints_to_stdout_only(capsys):
+    kernel = np.eye(3)
+    assert grading.check(kernel, kernel) is True
+    assert grading.check(kernel + 1, kernel, name="kernel") is False
+    assert grading.check(small_cnn(), input_shape=(28, 28, 1), params=SMALL_CNN_PARAMS)
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    lines = captured.out.splitlines()
+    assert lines[0] == "✓ correct"
+    assert lines[1].startswith("✗ kernel has wrong values")
+    assert lines[2] == "✓ correct"
+    with pytest.raises(GradingError):
+        grading.check(3, 4, raise_error=True)
+
+
+def test_part_and_points_give_partial_credit(capsys):
+    with grading.part(points=2, name="shape") as good:
+        grading.check_shape((None, 10), (None, 10))
+    with grading.part(points=3) as wrong:
+        grading.check_value(1, 2)
+    with grading.part(points=1) as crashed:
+        raise NameError("name 'answer' is not defined")
+    assert (good.earned, wrong.earned, crashed.earned) == (2, 0, 0)
+    assert good.passed and not wrong.passed
+    assert "off by one" in wrong.message
+    assert crashed.message.startswith("NameError")
+    assert grading.points(grading.check_value, 4, 26, 26) == 4
+    assert grading.points(grading.check_value, 4, 25, 26) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert "✓ part 'shape' (2/2 points)" in captured.out
+    assert "✗ part (0/3 points): expected value 2, got 1" in captured.out
+
+
+def test_checker_sums_points(capsys):
+    score = grading.Checker()
+    with score.part(2, "model"):
+        grading.check_model(small_cnn(), input_shape=(28, 28, 1), params=SMALL_CNN_PARAMS)
+    with score.part(3, "bias"):
+        grading.check_model(small_cnn(use_bias=False), input_shape=(28, 28, 1),
+                            params=SMALL_CNN_PARAMS)
+    assert score.points(grading.check_array, 0.5, np.ones(2), np.ones(2)) == 0.5
+    assert score.earned == 2.5
+    assert score.possible == 5.5
+    assert [p.passed for p in score.parts] == [True, False, True]
+    assert capsys.readouterr().err == ""
