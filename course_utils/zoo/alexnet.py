@@ -1,0 +1,169 @@
+"""AlexNet (Krizhevsky, Sutskever, Hinton 2012) and its local response normalisation.
+
+Builders: ``alexnet`` (one tower), ``alexnet_two_tower`` (the paper's two-GPU
+grouping), ``alexnet_cifar`` (a scaled version for 32x32 images).
+
+References
+----------
+A. Krizhevsky, I. Sutskever, G. E. Hinton, "ImageNet classification with deep
+convolutional neural networks", NeurIPS 2012.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers, ops
+
+from course_utils.zoo._common import check_head_args, global_pool, make_input
+
+
+@keras.saving.register_keras_serializable(package="course_utils")
+class LocalResponseNormalization(layers.Layer):
+    """Local response normalisation across channels (AlexNet section 3.3).
+
+    ``b[c] = a[c] / (bias + alpha * sum(a[c']**2 for |c' - c| <= depth_radius)) ** beta``
+
+    The paper's values are n = 5 neighbouring maps (``depth_radius=2``), k = 2,
+    alpha = 1e-4, beta = 0.75. As in the paper (and ``tf.nn.local_response_normalization``)
+    alpha multiplies the plain sum; PyTorch's ``LocalResponseNorm`` divides it by n.
+    No trainable parameters.
+    """
+
+    def __init__(self, depth_radius: int = 2, bias: float = 2.0, alpha: float = 1e-4,
+                 beta: float = 0.75, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(depth_radius, int) or depth_radius < 0:
+            raise ValueError(f"depth_radius must be a non-negative integer, got {depth_radius!r}.")
+        self.depth_radius = depth_radius
+        self.bias = float(bias)
+        self.alpha = float(alpha)
+        self.beta = float(beta)
+
+    def call(self, inputs):
+        squared = ops.square(inputs)
+        r = self.depth_radius
+        padded = ops.pad(squared, [[0, 0], [0, 0], [0, 0], [r, r]])
+        channels = inputs.shape[-1]
+        window = padded[..., 0:channels]
+        for offset in range(1, 2 * r + 1):  # sum of the 2r+1 neighbouring channels
+            window = window + padded[..., offset:offset + channels]
+        return inputs / ops.power(self.bias + self.alpha * window, self.beta)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "depth_radius": self.depth_radius,
+                "bias": self.bias, "alpha": self.alpha, "beta": self.beta}
+
+
+# (filters, kernel, stride, groups in the two-tower form, LRN after, max-pool after)
+CONV_LAYERS = (
+    (96, 11, 4, 1, True, True),
+    (256, 5, 1, 2, True, True),
+    (384, 3, 1, 1, False, False),
+    (384, 3, 1, 2, False, False),
+    (256, 3, 1, 2, False, True),
+)
+
+
+def _alexnet(input_shape, num_classes, include_top, pooling, classifier_activation, name,
+             conv_layers, dense_units, two_tower, min_size, dropout=0.5):
+    check_head_args(num_classes, include_top, pooling)
+    inputs = make_input(input_shape, min_size=min_size, model_name=name,
+                        fixed_size=include_top)
+    x = inputs
+    for i, (filters, kernel, stride, groups, lrn, pool) in enumerate(conv_layers, start=1):
+        x = layers.Conv2D(filters, kernel, strides=stride,
+                          padding="valid" if i == 1 and stride > 1 else "same",
+                          groups=groups if two_tower else 1, activation="relu",
+                          name=f"conv{i}")(x)
+        if lrn:
+            x = LocalResponseNormalization(name=f"conv{i}_lrn")(x)
+        if pool:
+            x = layers.MaxPooling2D(3, strides=2, name=f"conv{i}_pool")(x)  # overlapping
+    if not include_top:
+        return keras.Model(inputs, global_pool(x, pooling), name=name)
+    x = layers.Flatten(name="flatten")(x)
+    for i, units in enumerate(dense_units, start=len(conv_layers) + 1):
+        x = layers.Dense(units, activation="relu", name=f"fc{i}")(x)
+        x = layers.Dropout(dropout, name=f"fc{i}_dropout")(x)
+    x = layers.Dense(num_classes, activation=classifier_activation, name="predictions")(x)
+    return keras.Model(inputs, x, name=name)
+
+
+def alexnet(input_shape=(227, 227, 3), num_classes=1000, *, include_top=True, pooling=None,
+            classifier_activation="softmax", name="alexnet") -> keras.Model:
+    """AlexNet in one tower: 5 convolutions, 3 fully connected layers, ReLU.
+
+    227x227x3 -> conv1 11x11/4 96 -> 55x55 -> LRN -> max-pool 3/2 -> 27x27
+    -> conv2 5x5 256 -> LRN -> pool -> 13x13 -> conv3 384 -> conv4 384 -> conv5 256
+    -> pool -> 6x6x256 = 9,216 -> fc6 4096 -> fc7 4096 -> num_classes. Dropout 0.5
+    on the outputs of fc6 and fc7. The smallest input accepted is 67x67.
+
+    References
+    ----------
+    Krizhevsky, Sutskever, Hinton, NeurIPS 2012.
+
+    Notes
+    -----
+    62,378,344 parameters at 227x227x3 and 1000 classes (the "62.3M" usually quoted):
+    convolutions 3,747,200 (6%), fully connected layers 58,631,144.
+    """
+    return _alexnet(input_shape, num_classes, include_top, pooling, classifier_activation,
+                    name, CONV_LAYERS, (4096, 4096), two_tower=False, min_size=67)
+
+
+def alexnet_two_tower(input_shape=(227, 227, 3), num_classes=1000, *, include_top=True,
+                      pooling=None, classifier_activation="softmax",
+                      name="alexnet_two_tower") -> keras.Model:
+    """AlexNet as split over two GPUs in the paper: grouped conv2, conv4 and conv5.
+
+    Each half of conv2, conv4 and conv5 sees only the maps of its own GPU
+    (``Conv2D(groups=2)``); conv3 and the dense layers connect across GPUs. The
+    LRN layers here normalise across all 96/256 maps (in the paper, within one GPU).
+    The smallest input accepted is 67x67.
+
+    References
+    ----------
+    Krizhevsky, Sutskever, Hinton, NeurIPS 2012 (Figure 2).
+
+    Notes
+    -----
+    60,965,224 parameters at 227x227x3 and 1000 classes: 1,413,120 fewer than
+    :func:`alexnet`.
+    """
+    return _alexnet(input_shape, num_classes, include_top, pooling, classifier_activation,
+                    name, CONV_LAYERS, (4096, 4096), two_tower=True, min_size=67)
+
+
+# The same five-convolution layout for 32x32 images: 5x5 stride-1 first layer, narrower.
+CIFAR_CONV_LAYERS = (
+    (64, 5, 1, 1, True, True),
+    (192, 5, 1, 1, True, True),
+    (256, 3, 1, 1, False, False),
+    (256, 3, 1, 1, False, False),
+    (192, 3, 1, 1, False, True),
+)
+
+
+def alexnet_cifar(input_shape=(32, 32, 3), num_classes=10, *, include_top=True,
+                  pooling=None, classifier_activation="softmax",
+                  name="alexnet_cifar") -> keras.Model:
+    """AlexNet scaled for 32x32 images (CIFAR-10).
+
+    conv1 5x5/1 64 -> LRN -> pool 3/2 (15x15) -> conv2 5x5 192 -> LRN -> pool (7x7)
+    -> conv3 256 -> conv4 256 -> conv5 192 -> pool (3x3x192 = 1,728) -> fc6 1024
+    -> fc7 512 -> num_classes, with dropout 0.5 after fc6 and fc7. The smallest
+    input accepted is 15x15.
+
+    References
+    ----------
+    Krizhevsky, Sutskever, Hinton, NeurIPS 2012 (the layout); scaled for this course.
+
+    Notes
+    -----
+    4,087,946 parameters at 32x32x3 and 10 classes.
+    """
+    return _alexnet(input_shape, num_classes, include_top, pooling, classifier_activation,
+                    name, CIFAR_CONV_LAYERS, (1024, 512), two_tower=False, min_size=15)
