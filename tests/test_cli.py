@@ -1,0 +1,87 @@
+"""The `course` command: doctor, data and run."""
+
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from course_utils import cli
+
+
+def _course(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "course_utils.cli", *args],
+                          capture_output=True, text=True, env=env, timeout=600)
+
+
+def test_data_list_and_verify_on_real_files(real_data_dir, capsys):
+    assert cli.main(["data", "list"]) == 0
+    out = capsys.readouterr().out
+    assert f"mnist          {real_data_dir}" in out
+    assert cli.main(["data", "verify", "mnist", "fashion_mnist"]) == 0
+    out = capsys.readouterr().out
+    assert out.count(" ok: ") == 5
+
+
+def test_data_verify_flags_corrupt_file(isolated_data, capsys):
+    (isolated_data / "mnist.npz").write_bytes(b"not a zip")
+    assert cli.main(["data", "verify", "mnist"]) == 1
+    assert "CORRUPT" in capsys.readouterr().out
+
+
+def test_data_path_lists_folders_and_urls(isolated_data, capsys):
+    assert cli.main(["data", "path"]) == 0
+    out = capsys.readouterr().out
+    assert str(isolated_data) in out
+    assert "cifar-10-python.tar.gz" in out and "170,498,071" in out
+
+
+def test_doctor_passes_here(isolated_data, capsys):
+    assert cli.main(["doctor"]) == 0
+    out = capsys.readouterr().out
+    assert "All checks passed" in out and "backend" in out
+
+
+def test_doctor_fails_on_bad_profile(monkeypatch, capsys):
+    monkeypatch.setenv("COURSE_PROFILE", "turbo")
+    assert cli.main(["doctor"]) == 1
+    out = capsys.readouterr().out
+    assert "[FAIL]" in out and "fix:" in out
+
+
+def _write_notebook(path, cells):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = cells
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+
+
+def test_find_lesson(tmp_path, monkeypatch):
+    monkeypatch.setenv(cli.NOTEBOOK_DIR_ENV, str(tmp_path))
+    for name in ("01_first.ipynb", "02_second.ipynb"):
+        _write_notebook(tmp_path / name, [])
+    assert cli.find_lesson("1").name == "01_first.ipynb"
+    assert cli.find_lesson("02_second").name == "02_second.ipynb"
+    with pytest.raises(SystemExit, match="no single lesson matches '07'"):
+        cli.find_lesson("07")
+
+
+def test_run_executes_prints_results_and_names_failing_cell(tmp_path):
+    ok = nbformat.v4.new_code_cell("import os\nprint('profile', os.environ['COURSE_PROFILE'])")
+    ok.metadata["tags"] = ["results"]
+    _write_notebook(tmp_path / "01_ok.ipynb", [ok])
+    bad = nbformat.v4.new_code_cell("x = 1\nraise RuntimeError('boom in lesson')")
+    _write_notebook(tmp_path / "02_bad.ipynb", [ok, bad])
+    env = {**__import__("os").environ, cli.NOTEBOOK_DIR_ENV: str(tmp_path)}
+    out_dir = tmp_path / "build"
+
+    done = _course("run", "01", "--profile", "cpu", "--output-dir", str(out_dir), "--quiet", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "profile cpu" in done.stdout and "Results" in done.stdout
+    executed = nbformat.read(out_dir / "01_ok.ipynb", as_version=4)
+    assert executed.cells[0].outputs[0].text == "profile cpu\n"
+
+    failed = _course("run", "02", "--output-dir", str(out_dir), "--quiet", env=env)
+    assert failed.returncode == 1
+    assert "FAILED in cell 1 of 02_bad.ipynb" in failed.stderr
+    assert "boom in lesson" in failed.stderr

@@ -1,0 +1,67 @@
+"""Profiles, seeding and the environment report."""
+
+import numpy as np
+import pytest
+
+from course_utils import config
+
+
+def test_profile_from_environment(monkeypatch):
+    monkeypatch.setenv("COURSE_PROFILE", "cpu")
+    assert config.profile_name() == "cpu"
+    prof = config.get_profile()
+    assert prof.name == "cpu" and prof.train_size is None and prof.epochs >= 1
+    monkeypatch.setenv("COURSE_PROFILE", "FAST")
+    assert config.get_profile().train_size == 2000
+
+
+def test_profile_autodetect_without_gpu(monkeypatch):
+    monkeypatch.delenv("COURSE_PROFILE", raising=False)
+    monkeypatch.setattr(config, "gpu_available", lambda: False)
+    assert config.profile_name() == "cpu"
+    monkeypatch.setattr(config, "gpu_available", lambda: True)
+    assert config.profile_name() == "gpu"
+
+
+def test_bad_profile_names_received_value(monkeypatch):
+    monkeypatch.setenv("COURSE_PROFILE", "turbo")
+    with pytest.raises(ValueError, match="COURSE_PROFILE='turbo' is not a profile"):
+        config.profile_name()
+    with pytest.raises(ValueError, match="unknown profile 'turbo'"):
+        config.get_profile("turbo")
+
+
+def test_pick(monkeypatch):
+    monkeypatch.setenv("COURSE_PROFILE", "gpu")
+    assert config.pick(fast=1, cpu=3, gpu=20) == 20
+    assert config.pick(fast=1, cpu=3) == 3  # gpu falls back to cpu
+    monkeypatch.setenv("COURSE_PROFILE", "fast")
+    assert config.pick(fast=1, cpu=3) == 1
+    with pytest.raises(ValueError, match="no value for profile 'fast'"):
+        config.pick(cpu=3)
+    with pytest.raises(ValueError, match="unknown profiles"):
+        config.pick(fast=1, laptop=2)
+    assert config.get_profile("gpu").pick(fast=1, gpu=9) == 9
+
+
+def test_set_seed_makes_numpy_and_keras_repeatable():
+    import keras
+
+    config.set_seed(7)
+    a = (np.random.rand(3), keras.ops.convert_to_numpy(keras.random.normal((3,))))
+    config.set_seed(7)
+    b = (np.random.rand(3), keras.ops.convert_to_numpy(keras.random.normal((3,))))
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+    with pytest.raises(ValueError, match="non-negative integer, got -1"):
+        config.set_seed(-1)
+
+
+def test_environment_report(monkeypatch, isolated_data):
+    report = config.environment_report()
+    assert report["backend"] in {"tensorflow", "jax", "torch"}
+    assert report["keras"].startswith("3.")
+    assert report["data_dir"] == str(isolated_data)
+    assert report["datasets"]["mnist"] is None
+    text = config.format_report(report)
+    assert "backend" in text and "cifar10" in text and "not found" in text
