@@ -480,7 +480,7 @@ def check(actual: Any, expected: Any = None, *, name: str | None = None,
     """
     label = {} if name is None else {"name": name}
     try:
-        if type(actual).__module__.startswith("keras") and hasattr(actual, "count_params"):
+        if hasattr(actual, "count_params") and hasattr(actual, "layers"):  # a keras.Model
             check_model(actual, **label, **kwargs)
         elif np.ndim(expected) > 0:
             check_array(actual, expected, **label, **kwargs)

@@ -287,6 +287,7 @@ def _draw_history(fig: Figure, history: Mapping[str, Sequence[float]], title: st
     if not names:
         fig.suptitle(f"{title} (no epochs yet)")
         return
+    fig.set_size_inches(4.5 * len(names), 3.5)
     axes = fig.subplots(1, len(names), squeeze=False)[0]
     for ax, name in zip(axes, names):
         for key, label in ((name, "train"), (f"val_{name}", "validation")):
