@@ -228,28 +228,73 @@ def vgg19(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True, pool
                classifier_activation=classifier_activation, name=name)
 
 
-def _bn_builder(config, key, count, trainable):
-    def builder(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True,
-                pooling=None, classifier_activation="softmax", name=key) -> keras.Model:
-        return vgg(config, input_shape, num_classes, include_top=include_top, pooling=pooling,
-                   classifier_activation=classifier_activation, batch_norm=True, name=name)
+def vgg11_bn(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True, pooling=None,
+             classifier_activation="softmax", name="vgg11_bn") -> keras.Model:
+    """VGG configuration A with batch norm after every convolution (biases kept).
 
-    builder.__name__ = builder.__qualname__ = key
-    builder.__doc__ = (
-        f"VGG configuration {config} with batch normalisation after every convolution.\n\n"
-        "    Convolutions keep their bias (the torchvision ``vgg*_bn`` layout).\n\n"
-        "    References\n    ----------\n"
-        "    Simonyan & Zisserman, ICLR 2015; Ioffe & Szegedy, ICML 2015 (batch norm).\n\n"
-        f"    Notes\n    -----\n    {count:,} parameters at 224x224x3 and 1000 classes, of which\n"
-        f"    {trainable:,} are trainable (the torchvision count); the rest are the\n"
-        "    batch-norm moving means and variances.\n")
-    return builder
+    References
+    ----------
+    Simonyan & Zisserman, ICLR 2015; Ioffe & Szegedy, ICML 2015 (batch norm).
+
+    Notes
+    -----
+    132,874,344 parameters at 224x224x3 and 1000 classes, of which 132,868,840 are
+    trainable (the torchvision count); the rest are batch-norm moving statistics.
+    """
+    return vgg("A", input_shape, num_classes, include_top=include_top, pooling=pooling,
+               classifier_activation=classifier_activation, batch_norm=True, name=name)
 
 
-vgg11_bn = _bn_builder("A", "vgg11_bn", 132_874_344, 132_868_840)
-vgg13_bn = _bn_builder("B", "vgg13_bn", 133_059_624, 133_053_736)
-vgg16_bn = _bn_builder("D", "vgg16_bn", 138_374_440, 138_365_992)
-vgg19_bn = _bn_builder("E", "vgg19_bn", 143_689_256, 143_678_248)
+def vgg13_bn(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True, pooling=None,
+             classifier_activation="softmax", name="vgg13_bn") -> keras.Model:
+    """VGG configuration B with batch norm after every convolution (biases kept).
+
+    References
+    ----------
+    Simonyan & Zisserman, ICLR 2015; Ioffe & Szegedy, ICML 2015 (batch norm).
+
+    Notes
+    -----
+    133,059,624 parameters at 224x224x3 and 1000 classes, of which 133,053,736 are
+    trainable (the torchvision count); the rest are batch-norm moving statistics.
+    """
+    return vgg("B", input_shape, num_classes, include_top=include_top, pooling=pooling,
+               classifier_activation=classifier_activation, batch_norm=True, name=name)
+
+
+def vgg16_bn(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True, pooling=None,
+             classifier_activation="softmax", name="vgg16_bn") -> keras.Model:
+    """VGG configuration D with batch norm after every convolution (biases kept).
+
+    References
+    ----------
+    Simonyan & Zisserman, ICLR 2015; Ioffe & Szegedy, ICML 2015 (batch norm).
+
+    Notes
+    -----
+    138,374,440 parameters at 224x224x3 and 1000 classes, of which 138,365,992 are
+    trainable (the torchvision count); the rest are batch-norm moving statistics.
+    """
+    return vgg("D", input_shape, num_classes, include_top=include_top, pooling=pooling,
+               classifier_activation=classifier_activation, batch_norm=True, name=name)
+
+
+def vgg19_bn(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True, pooling=None,
+             classifier_activation="softmax", name="vgg19_bn") -> keras.Model:
+    """VGG configuration E with batch norm after every convolution (biases kept).
+
+    References
+    ----------
+    Simonyan & Zisserman, ICLR 2015; Ioffe & Szegedy, ICML 2015 (batch norm).
+
+    Notes
+    -----
+    143,689,256 parameters at 224x224x3 and 1000 classes, of which 143,678,248 are
+    trainable (the torchvision count); the rest are batch-norm moving statistics.
+    """
+    return vgg("E", input_shape, num_classes, include_top=include_top, pooling=pooling,
+               classifier_activation=classifier_activation, batch_norm=True, name=name)
+
 
 
 def vgg_cifar(config="D", input_shape=(32, 32, 3), num_classes=10, *, include_top=True,

@@ -1,0 +1,169 @@
+"""DenseNet (Huang, Liu, van der Maaten, Weinberger 2017): every layer sees all earlier maps.
+
+Builders: ``densenet121``, ``densenet169``, ``densenet201`` (ImageNet, DenseNet-BC
+with growth rate 32, layer names and counts as ``keras.applications.DenseNet121``
+etc.) and ``densenet_bc100`` (CIFAR-10, depth 100, growth rate 12).
+
+A dense layer is batch norm - ReLU - 1x1 conv (4k maps) - batch norm - ReLU - 3x3
+conv (k maps), and its k new maps are concatenated to its input. Between dense
+blocks, a transition layer (batch norm, ReLU, 1x1 conv halving the channels,
+2x2 average pool) compresses and downsamples.
+
+References
+----------
+G. Huang, Z. Liu, L. van der Maaten, K. Q. Weinberger, "Densely connected
+convolutional networks", CVPR 2017 (arXiv:1608.06993).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import keras
+from keras import layers
+
+from course_utils.zoo._common import BN_EPSILON, check_head_args, make_input, pooled_head
+
+# Dense layers per block (Table 1 of the paper).
+BLOCK_SIZES = {121: (6, 12, 24, 16), 169: (6, 12, 32, 32), 201: (6, 12, 48, 32)}
+
+
+def _bn_relu(x, name):
+    x = layers.BatchNormalization(epsilon=BN_EPSILON, name=f"{name}_bn")(x)
+    return layers.Activation("relu", name=f"{name}_relu")(x)
+
+
+def dense_layer(x, growth_rate: int, *, name: str):
+    """BN-ReLU-1x1 conv (4 * growth_rate) - BN-ReLU-3x3 conv (growth_rate), concatenated."""
+    y = _bn_relu(x, f"{name}_0")
+    y = layers.Conv2D(4 * growth_rate, 1, use_bias=False, name=f"{name}_1_conv")(y)
+    y = _bn_relu(y, f"{name}_1")
+    y = layers.Conv2D(growth_rate, 3, padding="same", use_bias=False, name=f"{name}_2_conv")(y)
+    return layers.Concatenate(name=f"{name}_concat")([x, y])  # channels + growth_rate
+
+
+def dense_block(x, num_layers: int, growth_rate: int, *, name: str):
+    """``num_layers`` dense layers named ``{name}_block{i}``."""
+    for i in range(1, num_layers + 1):
+        x = dense_layer(x, growth_rate, name=f"{name}_block{i}")
+    return x
+
+
+def transition_layer(x, compression: float, *, name: str):
+    """BN-ReLU-1x1 conv to ``int(channels * compression)`` maps, 2x2 average pool."""
+    x = _bn_relu(x, name)
+    x = layers.Conv2D(int(x.shape[-1] * compression), 1, use_bias=False,
+                      name=f"{name}_conv")(x)
+    return layers.AveragePooling2D(2, strides=2, name=f"{name}_pool")(x)
+
+
+def _dense_stages(x, block_sizes: Sequence[int], growth_rate: int, compression: float):
+    for b, num_layers in enumerate(block_sizes):
+        x = dense_block(x, num_layers, growth_rate, name=f"conv{b + 2}")
+        if b < len(block_sizes) - 1:
+            x = transition_layer(x, compression, name=f"pool{b + 2}")
+    x = layers.BatchNormalization(epsilon=BN_EPSILON, name="bn")(x)
+    return layers.Activation("relu", name="relu")(x)
+
+
+def densenet(depth: int, input_shape=(224, 224, 3), num_classes=1000, *, include_top=True,
+             pooling=None, classifier_activation="softmax", name=None) -> keras.Model:
+    """ImageNet DenseNet-BC of depth 121, 169 or 201 (growth rate 32, compression 0.5).
+
+    Stem: 7x7/2 conv with 64 maps, batch norm, ReLU, 3x3/2 max-pool; four dense
+    blocks; batch norm and ReLU; global average pooling and the classifier. The
+    smallest input accepted is 32x32.
+    """
+    if depth not in BLOCK_SIZES:
+        raise ValueError(f"depth must be one of {sorted(BLOCK_SIZES)}, got {depth!r}.")
+    check_head_args(num_classes, include_top, pooling)
+    name = name or f"densenet{depth}"
+    inputs = make_input(input_shape, min_size=32, model_name=name)
+    x = layers.ZeroPadding2D(3, name="conv1_pad")(inputs)
+    x = layers.Conv2D(64, 7, strides=2, use_bias=False, name="conv1_conv")(x)  # H/2
+    x = _bn_relu(x, "conv1")
+    x = layers.ZeroPadding2D(1, name="pool1_pad")(x)
+    x = layers.MaxPooling2D(3, strides=2, name="pool1")(x)                     # H/4
+    x = _dense_stages(x, BLOCK_SIZES[depth], 32, 0.5)                          # H/32
+    x = pooled_head(x, num_classes, include_top, pooling, classifier_activation)
+    return keras.Model(inputs, x, name=name)
+
+
+def densenet121(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True,
+                pooling=None, classifier_activation="softmax",
+                name="densenet121") -> keras.Model:
+    """DenseNet-121: blocks of 6, 12, 24, 16 layers. Arguments as :func:`densenet`.
+
+    References
+    ----------
+    Huang et al., "Densely connected convolutional networks", CVPR 2017.
+
+    Notes
+    -----
+    8,062,504 parameters at 224x224x3 and 1000 classes, as
+    ``keras.applications.DenseNet121`` (7,978,856 trainable: torchvision's 7.98M).
+    """
+    return densenet(121, input_shape, num_classes, include_top=include_top, pooling=pooling,
+                    classifier_activation=classifier_activation, name=name)
+
+
+def densenet169(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True,
+                pooling=None, classifier_activation="softmax",
+                name="densenet169") -> keras.Model:
+    """DenseNet-169: blocks of 6, 12, 32, 32 layers. Arguments as :func:`densenet`.
+
+    References
+    ----------
+    Huang et al., CVPR 2017.
+
+    Notes
+    -----
+    14,307,880 parameters at 224x224x3 and 1000 classes, as
+    ``keras.applications.DenseNet169``.
+    """
+    return densenet(169, input_shape, num_classes, include_top=include_top, pooling=pooling,
+                    classifier_activation=classifier_activation, name=name)
+
+
+def densenet201(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True,
+                pooling=None, classifier_activation="softmax",
+                name="densenet201") -> keras.Model:
+    """DenseNet-201: blocks of 6, 12, 48, 32 layers. Arguments as :func:`densenet`.
+
+    References
+    ----------
+    Huang et al., CVPR 2017.
+
+    Notes
+    -----
+    20,242,984 parameters at 224x224x3 and 1000 classes, as
+    ``keras.applications.DenseNet201``.
+    """
+    return densenet(201, input_shape, num_classes, include_top=include_top, pooling=pooling,
+                    classifier_activation=classifier_activation, name=name)
+
+
+def densenet_bc100(input_shape=(32, 32, 3), num_classes=10, *, include_top=True,
+                   pooling=None, classifier_activation="softmax", growth_rate=12,
+                   name="densenet_bc100") -> keras.Model:
+    """DenseNet-BC for CIFAR-10: depth 100, growth rate 12, three blocks of 16 layers.
+
+    A 3x3 convolution with 2k = 24 maps, then dense blocks (32x32, 16x16, 8x8)
+    joined by transitions that halve the channels; the smallest input accepted is 4x4.
+
+    References
+    ----------
+    Huang et al., CVPR 2017, Table 2 (DenseNet-BC, L = 100, k = 12: 0.8M parameters).
+
+    Notes
+    -----
+    793,150 parameters at 32x32x3 and 10 classes, of which 769,162 are trainable
+    (the paper's 0.8M).
+    """
+    check_head_args(num_classes, include_top, pooling)
+    inputs = make_input(input_shape, min_size=4, model_name=name)
+    x = layers.Conv2D(2 * growth_rate, 3, padding="same", use_bias=False,
+                      name="conv1_conv")(inputs)                                # (N, 32, 32, 24)
+    x = _dense_stages(x, (16, 16, 16), growth_rate, 0.5)                        # (N, 8, 8, 342)
+    x = pooled_head(x, num_classes, include_top, pooling, classifier_activation)
+    return keras.Model(inputs, x, name=name)

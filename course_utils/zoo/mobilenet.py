@@ -1,0 +1,170 @@
+"""MobileNet v1 (Howard et al. 2017) and v2 (Sandler et al. 2018).
+
+Builders: ``mobilenet_v1`` (depthwise separable convolutions, width multiplier
+``alpha``) and ``mobilenet_v2`` (inverted residual blocks with linear
+bottlenecks). Counts and layer layout follow ``keras.applications.MobileNet`` and
+``MobileNetV2``; stride-2 depthwise convolutions use 'same' padding here instead
+of Keras's explicit zero padding (no effect on the parameters).
+
+References
+----------
+A. G. Howard et al., "MobileNets: efficient convolutional neural networks for
+mobile vision applications", arXiv:1704.04861, 2017.
+M. Sandler et al., "MobileNetV2: inverted residuals and linear bottlenecks",
+CVPR 2018 (arXiv:1801.04381).
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+from course_utils.zoo._common import check_head_args, make_input, pooled_head
+
+V1_EPSILON = 1e-3
+V2_BN = {"epsilon": 1e-3, "momentum": 0.999}
+
+# MobileNet v1 (Table 1 of the paper): (output channels, stride) of the 13
+# depthwise separable blocks after the first 3x3/2 convolution with 32 maps.
+V1_BLOCKS = ((64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2),
+             (512, 1), (512, 1), (512, 1), (512, 1), (512, 1), (1024, 2), (1024, 1))
+
+# MobileNet v2 (Table 2 of the paper): expansion t, output channels c, repeats n,
+# stride s of the first repeat.
+V2_STAGES = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2),
+             (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1))
+
+
+def _check_alpha(alpha):
+    if not isinstance(alpha, (int, float)) or isinstance(alpha, bool) or alpha <= 0:
+        raise ValueError(f"alpha must be a positive number, got {alpha!r}.")
+
+
+def make_divisible(value: float, divisor: int = 8) -> int:
+    """Round ``value`` to the nearest multiple of ``divisor``, losing at most 10%."""
+    rounded = max(divisor, int(value + divisor / 2) // divisor * divisor)
+    if rounded < 0.9 * value:
+        rounded += divisor
+    return rounded
+
+
+def depthwise_separable_block(x, filters: int, *, stride: int = 1, block_id: int):
+    """3x3 depthwise conv + BN + ReLU6, then 1x1 pointwise conv + BN + ReLU6.
+
+    Layers ``conv_dw_{id}``, ``conv_dw_{id}_bn``, ``conv_pw_{id}``, ... (Keras names).
+    """
+    x = layers.DepthwiseConv2D(3, strides=stride, padding="same", use_bias=False,
+                               name=f"conv_dw_{block_id}")(x)
+    x = layers.BatchNormalization(epsilon=V1_EPSILON, name=f"conv_dw_{block_id}_bn")(x)
+    x = layers.ReLU(6.0, name=f"conv_dw_{block_id}_relu")(x)
+    x = layers.Conv2D(filters, 1, use_bias=False, name=f"conv_pw_{block_id}")(x)
+    x = layers.BatchNormalization(epsilon=V1_EPSILON, name=f"conv_pw_{block_id}_bn")(x)
+    return layers.ReLU(6.0, name=f"conv_pw_{block_id}_relu")(x)
+
+
+def mobilenet_v1(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True,
+                 pooling=None, classifier_activation="softmax", alpha=1.0, dropout=1e-3,
+                 name="mobilenet_v1") -> keras.Model:
+    """MobileNet v1: a 3x3/2 convolution and 13 depthwise separable blocks.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Width multiplier: every layer gets ``int(channels * alpha)`` maps.
+    dropout : float, default=1e-3
+        Dropout before the classifier (the Keras Applications default).
+
+    Other parameters as :func:`course_utils.zoo.resnet.resnet`; the smallest input
+    accepted is 32x32.
+
+    References
+    ----------
+    Howard et al., "MobileNets", arXiv:1704.04861, 2017.
+
+    Notes
+    -----
+    4,253,864 parameters at 224x224x3, 1000 classes and ``alpha=1.0``, as
+    ``keras.applications.MobileNet`` (4,231,976 trainable: the paper's 4.2M).
+    """
+    _check_alpha(alpha)
+    check_head_args(num_classes, include_top, pooling)
+    inputs = make_input(input_shape, min_size=32, model_name=name)
+    x = layers.Conv2D(int(32 * alpha), 3, strides=2, padding="same", use_bias=False,
+                      name="conv1")(inputs)                                  # (N, 112, 112, 32)
+    x = layers.BatchNormalization(epsilon=V1_EPSILON, name="conv1_bn")(x)
+    x = layers.ReLU(6.0, name="conv1_relu")(x)
+    for block_id, (filters, stride) in enumerate(V1_BLOCKS, start=1):
+        x = depthwise_separable_block(x, int(filters * alpha), stride=stride,
+                                      block_id=block_id)                     # (N, 7, 7, 1024)
+    x = pooled_head(x, num_classes, include_top, pooling, classifier_activation,
+                    dropout=dropout)
+    return keras.Model(inputs, x, name=name)
+
+
+def inverted_residual_block(x, filters: int, *, expansion: int, stride: int, name: str):
+    """Expand (1x1, ReLU6) - depthwise 3x3 (ReLU6) - project (1x1, linear) [+ input].
+
+    The input is added back when the stride is 1 and the channels match. Layers
+    ``{name}_expand``, ``{name}_depthwise``, ``{name}_project`` (+ ``_bn``, ``_relu``).
+    """
+    in_channels = x.shape[-1]
+    y = x
+    if expansion != 1:
+        y = layers.Conv2D(expansion * in_channels, 1, use_bias=False, name=f"{name}_expand")(y)
+        y = layers.BatchNormalization(**V2_BN, name=f"{name}_expand_bn")(y)
+        y = layers.ReLU(6.0, name=f"{name}_expand_relu")(y)
+    y = layers.DepthwiseConv2D(3, strides=stride, padding="same", use_bias=False,
+                               name=f"{name}_depthwise")(y)
+    y = layers.BatchNormalization(**V2_BN, name=f"{name}_depthwise_bn")(y)
+    y = layers.ReLU(6.0, name=f"{name}_depthwise_relu")(y)
+    y = layers.Conv2D(filters, 1, use_bias=False, name=f"{name}_project")(y)
+    y = layers.BatchNormalization(**V2_BN, name=f"{name}_project_bn")(y)   # linear bottleneck
+    if stride == 1 and in_channels == filters:
+        y = layers.Add(name=f"{name}_add")([x, y])
+    return y
+
+
+def mobilenet_v2(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True,
+                 pooling=None, classifier_activation="softmax", alpha=1.0,
+                 name="mobilenet_v2") -> keras.Model:
+    """MobileNet v2: 17 inverted residual blocks (:data:`V2_STAGES`) and a 1x1 conv to 1280.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Width multiplier; channels are rounded to multiples of 8. The last 1x1
+        convolution keeps 1280 maps for ``alpha <= 1``.
+
+    Other parameters as :func:`course_utils.zoo.resnet.resnet`; the smallest input
+    accepted is 32x32.
+
+    References
+    ----------
+    Sandler et al., "MobileNetV2: inverted residuals and linear bottlenecks", CVPR 2018.
+
+    Notes
+    -----
+    3,538,984 parameters at 224x224x3, 1000 classes and ``alpha=1.0``, as
+    ``keras.applications.MobileNetV2`` (3,504,872 trainable: the paper's 3.4M).
+    """
+    _check_alpha(alpha)
+    check_head_args(num_classes, include_top, pooling)
+    inputs = make_input(input_shape, min_size=32, model_name=name)
+    x = layers.Conv2D(make_divisible(32 * alpha), 3, strides=2, padding="same",
+                      use_bias=False, name="Conv1")(inputs)                  # (N, 112, 112, 32)
+    x = layers.BatchNormalization(**V2_BN, name="bn_Conv1")(x)
+    x = layers.ReLU(6.0, name="Conv1_relu")(x)
+    block_id = 0
+    for expansion, channels, repeats, first_stride in V2_STAGES:
+        for i in range(repeats):
+            x = inverted_residual_block(x, make_divisible(channels * alpha),
+                                        expansion=expansion,
+                                        stride=first_stride if i == 0 else 1,
+                                        name=f"block_{block_id}")
+            block_id += 1                                                    # (N, 7, 7, 320)
+    last_channels = make_divisible(1280 * alpha) if alpha > 1.0 else 1280
+    x = layers.Conv2D(last_channels, 1, use_bias=False, name="Conv_1")(x)
+    x = layers.BatchNormalization(**V2_BN, name="Conv_1_bn")(x)
+    x = layers.ReLU(6.0, name="out_relu")(x)
+    x = pooled_head(x, num_classes, include_top, pooling, classifier_activation)
+    return keras.Model(inputs, x, name=name)
