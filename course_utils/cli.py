@@ -156,14 +156,16 @@ def execute_notebook(src: pathlib.Path, dst: pathlib.Path, *, timeout: int = 180
 
     def on_start(cell, cell_index):
         state["index"] = cell_index
+        if cell.cell_type != "code":
+            return
         bar.set_postfix_str(_cell_source_head(cell)[:40])
 
-    def on_complete(cell, cell_index):
+    def on_executed(cell, cell_index, execute_reply):
         bar.update(1)
 
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(src.parent)}},
-                            on_cell_start=on_start, on_cell_complete=on_complete)
+                            on_cell_start=on_start, on_cell_executed=on_executed)
     dst.parent.mkdir(parents=True, exist_ok=True)
     try:
         client.execute()

@@ -1,0 +1,48 @@
+"""The packaging files agree with each other and the repository stays clean."""
+
+import pathlib
+import re
+import subprocess
+import tomllib
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def _normalise(requirement: str) -> str:
+    return re.sub(r"\s+", "", requirement).lower()
+
+
+def test_environment_yml_matches_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = {_normalise(r) for r in project["dependencies"] + project["optional-dependencies"]["dev"]}
+    lines = (ROOT / "environment.yml").read_text().splitlines()
+    start = lines.index("  - pip:")
+    pip_section = {_normalise(line.strip()[2:]) for line in lines[start + 1:]
+                   if line.strip().startswith("- ") and line.strip() != "- -e ."}
+    assert pip_section == wanted, (
+        f"only in environment.yml: {sorted(pip_section - wanted)}; "
+        f"only in pyproject.toml: {sorted(wanted - pip_section)}")
+    assert re.search(r"python>=3\.11", (ROOT / "environment.yml").read_text())
+    assert project["requires-python"] == ">=3.11"
+
+
+def test_console_script_is_declared():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["scripts"]["course"] == "course_utils.cli:main"
+
+
+def test_import_has_no_side_effects():
+    code = ("import sys, course_utils; "
+            "print(sorted(m for m in ('keras', 'tensorflow', 'jax', 'matplotlib') if m in sys.modules))")
+    out = subprocess.run(["python", "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
+    assert out.stderr == ""
+
+
+def test_notebooks_committed_without_outputs():
+    # Only cells pinned for nbval (NBVAL_CHECK_OUTPUT, marked keep_output) may keep outputs.
+    notebooks = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "assignments").rglob("source/**/*.ipynb"))
+    assert notebooks
+    result = subprocess.run(["nbstripout", "--keep-count", "--verify", *map(str, notebooks)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
