@@ -114,8 +114,18 @@ def cmd_data(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- run
 def notebook_dir() -> pathlib.Path:
-    """Folder of the lesson notebooks: ``$COURSE_NOTEBOOK_DIR`` or the repo's ``notebooks/``."""
-    return pathlib.Path(os.environ.get(NOTEBOOK_DIR_ENV, REPO_ROOT / "notebooks"))
+    """Folder of the lesson notebooks.
+
+    ``$COURSE_NOTEBOOK_DIR`` if set, else ``./notebooks`` if the current folder is a
+    clone of the course, else the ``notebooks/`` of the clone this package was
+    installed from (an editable install).
+    """
+    if os.environ.get(NOTEBOOK_DIR_ENV):
+        return pathlib.Path(os.environ[NOTEBOOK_DIR_ENV])
+    here = pathlib.Path.cwd() / "notebooks"
+    if any(here.glob("[0-9][0-9]_*.ipynb")):
+        return here
+    return REPO_ROOT / "notebooks"
 
 
 def find_lesson(lesson: str) -> pathlib.Path:
