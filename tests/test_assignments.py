@@ -1,0 +1,321 @@
+"""The nbgrader assignments in ``assignments/``: release, autograde, partial credit, safety.
+
+For every assignment the nbgrader CLI runs in a temporary copy of the course directory:
+``generate_assignment``, then one ``autograde`` call for all simulated students of the
+assignment (each student notebook starts a kernel, so students are few and each carries
+several independent mistakes). The students are
+
+``solution``  the source notebook: full marks on every graded cell;
+``release``   the untouched student release: zero everywhere, and no crash;
+others        the release with answer cells (and perhaps a locked test cell) replaced by the
+              snippets in ``tests/assignment_answers/<assignment>/<student>.py``; their
+              ``EXPECTED`` scores must be met cell by cell.
+
+Scores are read from the gradebook (``nbgrader.api.Gradebook``), never from logs. The three
+assignments are graded concurrently in separate course copies. Kernels run with
+``COURSE_PROFILE=fast``, ``TF_CPP_MIN_LOG_LEVEL=2`` and ``COURSE_DATA_DIR`` passed through
+(A3 trains LeNet-5 on real MNIST: without the data it fails, it is not skipped).
+"""
+
+from __future__ import annotations
+
+import ast
+import concurrent.futures
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+COURSE = REPO / "assignments"
+ANSWERS = Path(__file__).resolve().parent / "assignment_answers"
+ASSIGNMENTS = ("a1_conv_forward", "a2_conv_backward", "a3_build_count")
+# A2's cells all finish in seconds, so its robustness student (an infinite loop) is graded
+# with a short cell timeout; the others keep the course default.
+CELL_TIMEOUT = {"a2_conv_backward": 30}
+GENERATED = ("release", "submitted", "autograded", "feedback", "gradebook.db", "exchange")
+
+
+# --------------------------------------------------------------------------- helpers
+def _nbgrader(args: list[str], cwd: Path, env: dict[str, str], timeout: int = 900,
+              ) -> subprocess.CompletedProcess:
+    """Run ``nbgrader ARGS`` in ``cwd``; fail with its output if it exits non-zero."""
+    result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=env,
+                            capture_output=True, text=True, timeout=timeout)
+    if result.returncode != 0:
+        raise AssertionError(f"nbgrader {' '.join(args)} exited {result.returncode}:\n"
+                             f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+    return result
+
+
+def _kernel_env(assignment: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(COURSE_PROFILE="fast", TF_CPP_MIN_LOG_LEVEL="2", TF_ENABLE_ONEDNN_OPTS="0",
+               PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])))
+    if assignment in CELL_TIMEOUT:
+        env["COURSE_CELL_TIMEOUT"] = str(CELL_TIMEOUT[assignment])
+    return env
+
+
+def _grade_id(cell) -> str | None:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def _cells_by_id(notebook) -> dict[str, dict]:
+    return {_grade_id(cell): cell for cell in notebook.cells if _grade_id(cell)}
+
+
+def _graded_ids(notebook) -> list[str]:
+    return [_grade_id(c) for c in notebook.cells
+            if c.get("metadata", {}).get("nbgrader", {}).get("grade")]
+
+
+def load_answers(path: Path) -> tuple[dict[str, float], dict[tuple[str, str], str]]:
+    """Parse a wrong-answer file: ``EXPECTED`` and ``{("answer"|"test", grade_id): source}``."""
+    text = path.read_text()
+    chunks = re.split(r"^# %% (answer|test) ([A-Za-z0-9_-]+)[ \t]*$", text, flags=re.M)
+    header, rest = chunks[0], chunks[1:]
+    expected = None
+    for node in ast.parse(header).body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "EXPECTED":
+            expected = ast.literal_eval(node.value)
+    if expected is None:
+        raise ValueError(f"{path} has no EXPECTED = {{grade_id: points}} before its cells")
+    cells = {(rest[i], rest[i + 1]): rest[i + 2].strip("\n") + "\n"
+             for i in range(0, len(rest), 3)}
+    return expected, cells
+
+
+def _answer_students(assignment: str) -> list[Path]:
+    return sorted((ANSWERS / assignment).glob("*.py"))
+
+
+def _patched(release, source, replacements: dict[tuple[str, str], str]):
+    """The release with solutions in unreplaced answer cells and the replacements applied."""
+    notebook = nbformat.from_dict(json.loads(json.dumps(release)))
+    source_cells = _cells_by_id(source)
+    for cell in notebook.cells:
+        grade_id = _grade_id(cell)
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        kind = "answer" if meta.get("solution") else "test" if meta.get("grade") else None
+        if kind and (kind, grade_id) in replacements:
+            cell.source = replacements[(kind, grade_id)]
+        elif kind == "answer":
+            cell.source = source_cells[grade_id].source
+    unknown = {key for key in replacements
+               if key[1] not in _cells_by_id(notebook)}
+    if unknown:
+        raise ValueError(f"replacements for unknown cells {sorted(unknown)}")
+    return notebook
+
+
+def _submit(course: Path, assignment: str, student: str, notebook) -> None:
+    folder = course / "submitted" / student / assignment
+    folder.mkdir(parents=True)
+    nbformat.write(notebook, folder / f"{assignment}.ipynb")
+
+
+def grade_assignment(assignment: str, root: Path) -> dict:
+    """Generate, submit and autograde one assignment in a fresh copy of the course."""
+    started = time.monotonic()
+    course = root / assignment
+    shutil.copytree(COURSE, course, ignore=shutil.ignore_patterns(*GENERATED, "__pycache__",
+                                                                  ".ipynb_checkpoints"))
+    env = _kernel_env(assignment)
+    _nbgrader(["generate_assignment", assignment, "--force"], course, env)
+    source = nbformat.read(course / "source" / assignment / f"{assignment}.ipynb", 4)
+    release = nbformat.read(course / "release" / assignment / f"{assignment}.ipynb", 4)
+
+    expected = {"solution": {gid: None for gid in _graded_ids(source)},   # None: full marks
+                "release": {gid: 0 for gid in _graded_ids(source)}}
+    _submit(course, assignment, "solution", source)
+    _submit(course, assignment, "release", release)
+    tampered = {}
+    for path in _answer_students(assignment):
+        scores, replacements = load_answers(path)
+        expected[path.stem] = scores
+        tampered[path.stem] = [gid for kind, gid in replacements if kind == "test"]
+        _submit(course, assignment, path.stem, _patched(release, source, replacements))
+
+    run = _nbgrader(["autograde", assignment, "--force"], course, env)
+    from nbgrader.api import Gradebook
+
+    scores = {}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        max_scores = {}
+        for student in expected:
+            submission = gradebook.find_submission_notebook(assignment, assignment, student)
+            scores[student] = {g.name: g.score for g in submission.grades}
+            max_scores = {g.name: g.max_score for g in submission.grades}
+    return {"course": course, "source": source, "release": release, "expected": expected,
+            "scores": scores, "max_scores": max_scores, "tampered": tampered,
+            "log": run.stdout + run.stderr, "seconds": time.monotonic() - started}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> dict[str, dict]:
+    """All three assignments generated and autograded, concurrently."""
+    root = tmp_path_factory.mktemp("course")
+    with concurrent.futures.ThreadPoolExecutor(len(ASSIGNMENTS)) as pool:
+        futures = {a: pool.submit(grade_assignment, a, root) for a in ASSIGNMENTS}
+        results = {a: f.result() for a, f in futures.items()}
+    for assignment, result in results.items():
+        print(f"{assignment}: graded {len(result['scores'])} students in "
+              f"{result['seconds']:.0f} s")
+    return results
+
+
+def _describe(result: dict, student: str) -> str:
+    """Per-cell scores and test-cell outputs of a student, for failure messages."""
+    path = result["course"] / "autograded" / student / result["course"].name
+    lines = [f"scores of {student}: {result['scores'][student]}"]
+    notebook_file = path / f"{result['course'].name}.ipynb"
+    if notebook_file.exists():
+        for cell in nbformat.read(notebook_file, 4).cells:
+            if cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
+                text = " | ".join(o.get("text", "") or f"{o.get('ename')}: {o.get('evalue')}"
+                                  for o in cell.get("outputs", []))
+                lines.append(f"  {_grade_id(cell)}: {text[:600]}")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- the course
+def test_course_lists_every_assignment_with_graded_cells():
+    for assignment in ASSIGNMENTS:
+        notebook = nbformat.read(COURSE / "source" / assignment / f"{assignment}.ipynb", 4)
+        ids = [_grade_id(c) for c in notebook.cells if _grade_id(c)]
+        assert len(ids) == len(set(ids)), f"{assignment}: duplicate grade ids"
+        assert all(re.fullmatch(r"[A-Za-z0-9_-]+", gid) for gid in ids)
+        tests = [c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade")]
+        assert tests and all(c.metadata.nbgrader["locked"] and c.metadata.nbgrader["points"] > 0
+                             for c in tests)
+        assert all("### BEGIN HIDDEN TESTS" in c.source for c in tests), \
+            f"{assignment}: every test cell has hidden tests"
+        assert not any(c.get("outputs") for c in notebook.cells if c.cell_type == "code"), \
+            f"{assignment}: source notebooks are committed without outputs"
+    config = (COURSE / "nbgrader_config.py").read_text()
+    for assignment in ASSIGNMENTS:
+        assert f'"{assignment}"' in config
+
+
+# --------------------------------------------------------------------------- release
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_has_no_solutions_and_no_hidden_tests(graded, assignment):
+    result = graded[assignment]
+    source, release = result["source"], result["release"]
+    text = json.dumps(release)
+    for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"):
+        assert marker not in text
+    released = _cells_by_id(release)
+    assert set(released) == set(_cells_by_id(source)), "every graded/locked cell is released"
+    for grade_id, cell in _cells_by_id(source).items():
+        meta = cell.metadata.nbgrader
+        for region in re.findall(r"### BEGIN (?:SOLUTION|HIDDEN TESTS)\n(.*?)### END",
+                                 cell.source, flags=re.S):
+            secret = [line.strip() for line in region.splitlines()
+                      if len(line.strip()) > 25]   # skip short generic lines like `return y`
+            leaked = [line for line in secret if line in released[grade_id].source]
+            assert not leaked, f"{assignment}/{grade_id} leaks {leaked[:3]}"
+        if meta.get("solution"):
+            assert "raise NotImplementedError()" in released[grade_id].source
+        if meta.get("grade") or meta.get("locked"):
+            # Locked cells carry a checksum: an edited test cell is detected and restored.
+            assert released[grade_id].metadata.nbgrader.get("locked") is True
+            assert "checksum" in released[grade_id].metadata.nbgrader
+
+
+# --------------------------------------------------------------------------- scores
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_reference_solution_gets_full_marks(graded, assignment):
+    result = graded[assignment]
+    scores, max_scores = result["scores"]["solution"], result["max_scores"]
+    assert set(scores) == set(_graded_ids(result["source"]))
+    assert scores == max_scores, _describe(result, "solution")
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_untouched_release_gets_zero_without_crashing(graded, assignment):
+    result = graded[assignment]
+    scores = result["scores"]["release"]
+    autograded = result["course"] / "autograded" / "release" / assignment / f"{assignment}.ipynb"
+    assert autograded.exists(), "autograde wrote the graded notebook"
+    assert set(scores) == set(_graded_ids(result["source"]))
+    assert all(score == 0 for score in scores.values()), _describe(result, "release")
+
+
+WRONG = [(a, p.stem) for a in ASSIGNMENTS for p in _answer_students(a)]
+
+
+@pytest.mark.parametrize(("assignment", "student"), WRONG, ids=[f"{a}-{s}" for a, s in WRONG])
+def test_wrong_answers_get_the_expected_partial_scores(graded, assignment, student):
+    result = graded[assignment]
+    expected = dict(result["max_scores"])
+    expected.update(result["expected"][student])
+    assert set(result["expected"][student]) <= set(expected), "EXPECTED names unknown cells"
+    assert result["scores"][student] == expected, _describe(result, student)
+    assert sum(expected.values()) < sum(result["max_scores"].values())
+
+
+def test_wrong_answers_get_messages_a_student_can_act_on(graded):
+    """The hints of the anticipated mistakes reach the graded notebook."""
+    wanted = {
+        ("a1_conv_forward", "wrong_a"): ["Keras puts it at the bottom/right",
+                                         "times the expected one"],
+        ("a1_conv_forward", "wrong_b"): ["the kernel is transposed", "the bias is missing",
+                                         "off by one"],
+        ("a2_conv_backward", "wrong_a"): ["all zeros", "crop the 1 padding",
+                                          "one-sided difference"],
+        ("a3_build_count", "wrong"): ["add the biases", "counts FLOPs", "44,426"],
+    }
+    for (assignment, student), phrases in wanted.items():
+        text = _describe(graded[assignment], student)
+        missing = [p for p in phrases if p not in text]
+        assert not missing, f"{assignment}/{student} lacks {missing}:\n{text}"
+
+
+# --------------------------------------------------------------------------- safety
+def test_misbehaving_submission_loses_only_its_own_points(graded):
+    """Infinite loop, stderr output, memory exhaustion, a raising answer cell, a tampered
+    test cell: each costs only the points of the cells involved (see robust.py)."""
+    result = graded["a2_conv_backward"]
+    scores = result["scores"]["robust"]
+    assert scores["test_db"] == 2 and scores["test_dw"] == 3 and scores["test_dx"] == 3, \
+        "stderr output from the student's code must not zero the test cells"
+    assert scores["test_max_pool_backward"] == 0 and scores["test_numerical_gradient"] == 2
+    graded_notebook = nbformat.read(result["course"] / "autograded" / "robust" /
+                                    "a2_conv_backward" / "a2_conv_backward.ipynb", 4)
+    cells = _cells_by_id(graded_notebook)
+    errors = {gid: [o.get("ename") for o in c.get("outputs", []) if o.output_type == "error"]
+              for gid, c in cells.items()}
+    assert "CellTimeoutError" in errors["test_max_pool_backward"] or \
+        "KeyboardInterrupt" in errors["test_max_pool_backward"], errors
+    assert "MemoryError" in errors["test_avg_pool_backward"], errors
+    # The tampered test cell was restored from the source before grading.
+    assert result["tampered"]["robust"] == ["test_relative_error"]
+    restored = cells["test_relative_error"].source
+    assert restored == _cells_by_id(result["source"])["test_relative_error"].source
+    # The cells after the timeout still ran: the kernel survived.
+    assert cells["test_gradient_check_conv"].get("outputs")
+
+
+def test_feedback_and_export(graded):
+    """The instructor's remaining steps work on a graded course (A2: the fastest)."""
+    result = graded["a2_conv_backward"]
+    course, env = result["course"], _kernel_env("a2_conv_backward")
+    _nbgrader(["generate_feedback", "a2_conv_backward", "--force"], course, env)
+    feedback = course / "feedback" / "wrong_b" / "a2_conv_backward" / "a2_conv_backward.html"
+    assert feedback.exists()
+    _nbgrader(["export", "--to", str(course / "grades.csv")], course, env)
+    grades = (course / "grades.csv").read_text().splitlines()
+    header = grades[0].split(",")
+    rows = {row.split(",")[header.index("student_id")]: row.split(",") for row in grades[1:]}
+    total = sum(result["max_scores"].values())
+    assert float(rows["solution"][header.index("raw_score")]) == total
+    assert float(rows["release"][header.index("raw_score")]) == 0
