@@ -120,6 +120,10 @@ def mlp(input_shape=(28, 28, 1), num_classes=10, *, hidden_units: Sequence[int] 
     classifier_activation : str or None, default="softmax"
     name : str, default="mlp"
 
+    References
+    ----------
+    LeCun et al. 1998 (the fully connected baselines of its Figure 9).
+
     Notes
     -----
     With ``hidden_units=(300,)``: 238,510 parameters (784*300 + 300 + 300*10 + 10).
@@ -144,6 +148,10 @@ def linear_classifier(input_shape=(28, 28, 1), num_classes=10, *, include_top=Tr
                       pooling=None, classifier_activation="softmax",
                       name="linear_classifier") -> keras.Model:
     """One fully connected output layer on the pixels (MNIST error table, first row).
+
+    References
+    ----------
+    LeCun et al. 1998 (the "linear classifier" of its Figure 9).
 
     Notes
     -----
