@@ -1,0 +1,71 @@
+"""Execute every lesson notebook in the ``cpu`` profile and record its wall time.
+
+Each ``notebooks/NN_*.ipynb`` present is executed headless with
+:func:`course_utils.cli.execute_notebook` into ``build/bench/`` with
+``COURSE_PROFILE=cpu``. Recorded per lesson: the wall time in seconds (or a
+failure). Lessons that write a results file to ``$COURSE_RESULTS_DIR`` (set here
+to ``build/results/``) have their figures recorded too: for lesson 05 the test
+error of every network of the MNIST table (and of Fashion-MNIST).
+
+Run with ``COURSE_DATA_DIR=/path/to/datasets python -m benchmarks lessons_cpu``;
+``BENCH_LESSONS=03,05`` restricts the run to those lesson numbers.
+Timings depend on the machine and on what else runs on it; accuracies do not.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import time
+from typing import Callable
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+BUILD = REPO / "build" / "bench"
+RESULTS_DIR = REPO / "build" / "results"
+
+
+def _record_lesson05(record: Callable[..., dict], path: pathlib.Path) -> None:
+    results = json.loads(path.read_text())
+    common = {"lesson": "05", "profile": results.get("profile"),
+              "train_size": results.get("train_size"), "epochs": results.get("epochs")}
+    for row in results.get("mnist", []):
+        record(f"05 mnist test error {row['builder']}", row["error"], "%",
+               paper_error=row["paper_error"], params=row["params"], **common)
+    for row in results.get("fashion_mnist", []):
+        record(f"05 fashion_mnist test error {row['builder']}", row["error"], "%", **common)
+
+
+_RESULT_READERS = {"05_lenet_mnist": _record_lesson05}
+
+
+def run(record: Callable[..., dict]) -> None:
+    """Execute the lessons one after the other and record their figures."""
+    from course_utils.cli import execute_notebook
+
+    os.environ["COURSE_PROFILE"] = "cpu"
+    os.environ["COURSE_RESULTS_DIR"] = str(RESULTS_DIR)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    lessons = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    wanted = [n.strip().zfill(2) for n in os.environ.get("BENCH_LESSONS", "").split(",") if n.strip()]
+    if wanted:
+        lessons = [nb for nb in lessons if nb.stem[:2] in wanted]
+    if not lessons:
+        print("no lesson notebooks found in notebooks/")
+    for src in lessons:
+        result_file = RESULTS_DIR / f"{src.stem}.json"
+        result_file.unlink(missing_ok=True)
+        start = time.perf_counter()
+        try:
+            execute_notebook(src, BUILD / src.name, progress=False)
+        except Exception as exc:  # one failing lesson must not hide the others
+            record(f"{src.stem} cpu profile failed", time.perf_counter() - start, "s",
+                   lesson=src.stem[:2], error=f"{type(exc).__name__}: {str(exc)[-300:]}",
+                   cell_index=getattr(exc, "cell_index", None))
+            continue
+        record(f"{src.stem} cpu profile wall time", round(time.perf_counter() - start, 1), "s",
+               lesson=src.stem[:2])
+        reader = _RESULT_READERS.get(src.stem)
+        if reader is not None and result_file.exists():
+            reader(record, result_file)
