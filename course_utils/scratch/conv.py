@@ -123,6 +123,12 @@ def _windows(xp: np.ndarray, geo: ConvGeometry) -> np.ndarray:
     return view.transpose(0, 1, 2, 4, 5, 3)                   # (N, H_out, W_out, kh, kw, C)
 
 
+def _as_matrix(win: np.ndarray) -> np.ndarray:
+    """The im2col matrix: one contiguous copy of the windows, one receptive field a row."""
+    n, ho, wo, kh, kw, c = win.shape
+    return np.ascontiguousarray(win).reshape(n * ho * wo, kh * kw * c)
+
+
 def _add_windows(dxp: np.ndarray, dwin: np.ndarray, geo: ConvGeometry) -> None:
     """col2im core: add ``dwin`` (N, H_out, W_out, kh, kw, C) back onto ``dxp`` in place."""
     (kh, kw), (sh, sw), (dh, dw) = geo.kernel_hw, geo.stride, geo.dilation
@@ -159,9 +165,7 @@ def im2col(x: np.ndarray, kernel_size: int | Pair, *, stride: int | Pair = 1,
     x = np.asarray(x)
     geo = conv_geometry(x.shape, kernel_size, stride=stride, padding=padding,
                         dilation=dilation)
-    win = _windows(_pad(x, geo), geo)
-    n, (ho, wo), (kh, kw) = x.shape[0], geo.out_hw, geo.kernel_hw
-    return win.reshape(n * ho * wo, kh * kw * x.shape[3])
+    return _as_matrix(_windows(_pad(x, geo), geo))
 
 
 def col2im(cols: np.ndarray, x_shape: tuple, kernel_size: int | Pair, *,
@@ -229,7 +233,8 @@ def conv2d(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, *,
                         dilation=dilation, groups=groups, w_shape=w.shape)
     win = _windows(_pad(x, geo), geo)                         # (N, Ho, Wo, kh, kw, C_in)
     if groups == 1:
-        out = np.tensordot(win, w, axes=([3, 4, 5], [0, 1, 2]))   # (N, Ho, Wo, C_out)
+        cols = _as_matrix(win)                                 # (N*Ho*Wo, kh*kw*C_in)
+        out = (cols @ w.reshape(-1, w.shape[3])).reshape(*win.shape[:3], w.shape[3])
     else:
         out = _grouped_forward(win, w, groups)
     if b is not None:
@@ -284,8 +289,10 @@ def conv2d_backward(dout: np.ndarray, x: np.ndarray, w: np.ndarray, *,
     db = dout.sum(axis=(0, 1, 2))
     dxp = np.zeros((x.shape[0], *geo.padded_hw, x.shape[3]), dtype=np.result_type(dout, w))
     if groups == 1:
-        dw = np.tensordot(win, dout, axes=([0, 1, 2], [0, 1, 2]))   # (kh, kw, C_in, C_out)
-        dwin = np.tensordot(dout, w, axes=([3], [3]))               # (N, Ho, Wo, kh, kw, C)
+        cols = _as_matrix(win)                                 # (N*Ho*Wo, kh*kw*C_in)
+        dout2d = dout.reshape(-1, w.shape[3])                  # (N*Ho*Wo, C_out)
+        dw = (cols.T @ dout2d).reshape(w.shape)                # im2col(x)^T @ dout
+        dwin = (dout2d @ w.reshape(-1, w.shape[3]).T).reshape(win.shape)  # dout @ W^T
     else:
         dw, dwin = _grouped_backward(dout, win, w, groups)
     _add_windows(dxp, dwin, geo)
