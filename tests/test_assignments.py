@@ -172,6 +172,14 @@ def graded(tmp_path_factory) -> dict[str, dict]:
     return results
 
 
+def _output_text(output) -> str:
+    if output.output_type == "stream":
+        return output.text
+    if output.output_type == "error":
+        return f"{output.ename}: {output.evalue}"
+    return "result " + output.get("data", {}).get("text/plain", "")
+
+
 def _describe(result: dict, student: str) -> str:
     """Per-cell scores and test-cell outputs of a student, for failure messages."""
     path = result["course"] / "autograded" / student / result["course"].name
@@ -180,9 +188,8 @@ def _describe(result: dict, student: str) -> str:
     if notebook_file.exists():
         for cell in nbformat.read(notebook_file, 4).cells:
             if cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
-                text = " | ".join(o.get("text", "") or f"{o.get('ename')}: {o.get('evalue')}"
-                                  for o in cell.get("outputs", []))
-                lines.append(f"  {_grade_id(cell)}: {text[:600]}")
+                text = " | ".join(_output_text(o) for o in cell.get("outputs", []))
+                lines.append(f"  {_grade_id(cell)}: {text[:3000]}")
     return "\n".join(lines)
 
 
@@ -272,7 +279,8 @@ def test_wrong_answers_get_messages_a_student_can_act_on(graded):
                                          "off by one"],
         ("a2_conv_backward", "wrong_a"): ["all zeros", "crop the 1 padding",
                                           "one-sided difference"],
-        ("a3_build_count", "wrong"): ["add the biases", "counts FLOPs", "44,426"],
+        ("a3_build_count", "wrong"): ["use_bias=False the layer has no biases", "counts FLOPs",
+                                     "44,426", "off by -4: check the padding"],
     }
     for (assignment, student), phrases in wanted.items():
         text = _describe(graded[assignment], student)

@@ -1,11 +1,11 @@
 """Near misses: each answer passes the visible test and fails one hidden part.
 
-- conv_output_size ignores the dilation: loses 'int padding and dilation' (3/4).
+- conv_output_size ignores the dilation: loses the dilated 'full' and int-padding parts (2/4).
 - conv2d_loop puts the odd extra zero of 'same' padding at the top/left (1/4 lost, with a hint).
 - max_pool2d always steps by pool_size: overlapping windows fail (1/2).
 - avg_pool2d sums instead of averaging: the visible test fails, 0/2 ("4 times the expected").
 """
-EXPECTED = {"test_output_size": 3, "test_conv_loop": 3, "test_im2col": 3,
+EXPECTED = {"test_output_size": 2, "test_conv_loop": 3, "test_im2col": 3,
             "test_conv_im2col": 3, "test_max_pool": 1, "test_avg_pool": 0}
 
 # %% answer output_size

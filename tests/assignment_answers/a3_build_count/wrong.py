@@ -3,8 +3,8 @@
 - LeNet-5 with a 'valid' first convolution (24x24 maps): layer types and softmax are right,
   output shapes and the parameter count (44,426 instead of 61,706) are not: 2/4.
 - The VGG blocks are right but the convolutions are named conv{i} without the block: 2/3.
-- conv2d_params forgets the bias and conv2d_macs counts FLOPs (2 per MAC): the Dense
-  functions are right, the LeNet-5 totals built from the wrong functions are wrong: 2/5.
+- conv2d_params ignores use_bias=False and conv2d_macs counts FLOPs (2 per MAC): the Dense
+  functions are right, LENET5_MACS built from the wrong function is wrong: 2/5.
 - train_lenet5 uses a learning rate of 1e-5 and one epoch: far below the target, 0/3.
 """
 EXPECTED = {"test_lenet5": 2, "test_vgg_stack": 2, "test_counting": 2, "test_training": 0}
@@ -42,7 +42,7 @@ def build_vgg_stack(input_shape=(32, 32, 3), stages=((2, 32), (2, 64)), num_clas
 
 # %% answer counting
 def conv2d_params(kernel_size, in_channels, filters, use_bias=True):
-    return kernel_size * kernel_size * in_channels * filters       # bias forgotten
+    return kernel_size * kernel_size * in_channels * filters + filters   # use_bias ignored
 
 
 def dense_params(in_features, units, use_bias=True):
