@@ -39,7 +39,7 @@ ANSWERS = Path(__file__).resolve().parent / "assignment_answers"
 ASSIGNMENTS = ("a1_conv_forward", "a2_conv_backward", "a3_build_count")
 # A2's cells all finish in seconds, so its robustness student (an infinite loop) is graded
 # with a short cell timeout; the others keep the course default.
-CELL_TIMEOUT = {"a2_conv_backward": 30}
+CELL_TIMEOUT = {"a2_conv_backward": 20}
 GENERATED = ("release", "submitted", "autograded", "feedback", "gradebook.db", "exchange")
 
 
