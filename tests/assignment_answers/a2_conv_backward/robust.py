@@ -4,6 +4,8 @@
   nothing is lost (the grading guard shows stderr as stdout), 2 + 3 + 3 points.
 - max_pool2d_backward loops forever: its test cell is interrupted at the cell timeout (0/2),
   and grading carries on.
+- the gradient_check_conv answer cell defines its function, then loops forever at top level:
+  the answer cell is interrupted, the function exists, its test runs (see relative_error).
 - avg_pool2d_backward allocates memory until it runs out: the grading guard turns that into
   a MemoryError in its own test cell (0/2) instead of a dead kernel. (np.empty: address space
   only, so the test does not fill the machine's memory.)
@@ -77,3 +79,23 @@ def relative_error(a, b):
 
 # %% test test_relative_error
 pass
+
+# %% answer gradient_check_conv
+def gradient_check_conv(backward, stride=1, padding=0, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(2, 5, 5, 2))
+    w = rng.normal(size=(3, 3, 2, 3))
+    b = rng.normal(size=3)
+    dout = rng.normal(size=conv2d(x, w, b, stride=stride, padding=padding).shape)
+
+    def loss(x_, w_, b_):
+        return np.sum(conv2d(x_, w_, b_, stride=stride, padding=padding) * dout)
+
+    dx, dw, db = backward(dout, x, w, stride=stride, padding=padding)
+    return (relative_error(dx, numerical_gradient(lambda v: loss(v, w, b), x)),
+            relative_error(dw, numerical_gradient(lambda v: loss(x, v, b), w)),
+            relative_error(db, numerical_gradient(lambda v: loss(x, w, v), b)))
+
+
+while True:                                                        # forgotten experiment
+    pass
