@@ -116,6 +116,16 @@ def test_uncounted_layers_are_listed_never_zero():
     assert str(s).startswith(model.name)
 
 
+def test_a_shared_layer_is_not_counted_once_for_two_calls():
+    shared = L.Dense(4, name="shared")
+    a, b = keras.Input((3,)), keras.Input((3,))
+    model = keras.Model([a, b], L.Add(name="add")([shared(a), shared(b)]))
+    s = summarize(model)
+    assert s.not_counted == ["shared"]
+    assert "called 2 times" in s.row("shared").note
+    assert s.total_params == model.count_params() == 16        # its weights once
+
+
 def test_summarize_rejects_unbuilt_models_and_non_models():
     with pytest.raises(ValueError, match="not built"):
         summarize(keras.Sequential([L.Dense(2)]))

@@ -168,8 +168,18 @@ def _weight_count(weights: list) -> int:
     return sum(math.prod(w.shape) for w in weights)
 
 
+def _call_counts(model: keras.Model) -> dict[str, int]:
+    """How many times each layer of a functional model is called (from its public config)."""
+    try:
+        layers = model.get_config().get("layers", [])
+    except Exception:  # models without a config: shared layers cannot be detected
+        return {}
+    return {cfg.get("name"): len(cfg.get("inbound_nodes") or []) for cfg in layers}
+
+
 def _collect(model: keras.Model, prefix: str, rows: list[LayerRow]) -> None:
     is_sequential = isinstance(model, keras.Sequential)
+    calls = {} if is_sequential else _call_counts(model)
     previous = None
     if is_sequential and getattr(model, "inputs", None):
         try:
@@ -194,6 +204,8 @@ def _collect(model: keras.Model, prefix: str, rows: list[LayerRow]) -> None:
             continue
         in_shapes, out_shapes = _layer_shapes(layer, previous if is_sequential else None)
         macs, note = layer_macs(layer, in_shapes, out_shapes[0] if out_shapes else None)
+        if calls.get(layer.name, 1) > 1 and macs:
+            macs, note = None, f"not counted: shared layer called {calls[layer.name]} times"
         out = None if out_shapes is None else (out_shapes[0] if len(out_shapes) == 1
                                                else out_shapes)
         rows.append(LayerRow(
