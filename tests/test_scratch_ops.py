@@ -257,3 +257,13 @@ def test_gradient_check_detects_a_wrong_gradient():
     np.testing.assert_allclose(sampled.numerical, sampled.analytic, rtol=1e-7)
     with pytest.raises(ValueError, match=r"grad shape \(4,\) must equal x shape \(3, 4\)"):
         scratch.gradient_check(np.sum, x, np.zeros(4))
+
+
+def test_scratch_imports_without_keras():
+    import subprocess
+    import sys
+
+    code = "import sys, course_utils.scratch; print('keras' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"
