@@ -27,7 +27,7 @@ def test_model_sizes():
     fast = recipes.fast_convnet()
     assert fast.input.dtype == "uint8"
     assert fast.output.shape == (None, 10)
-    assert fast.count_params() == 131_434
+    assert fast.count_params() == 207_322
     assert recipes.keras_io_convnet().count_params() == 34_826
 
 
@@ -47,7 +47,7 @@ def test_fast_recipe_learns_mnist_subset(real_data_dir):
     # One epoch on 10,000 images: about 97% on held-out test images.
     assert result.final_accuracy > 0.95
     assert result.seconds is None  # 99.9% is out of reach
-    assert [round(h["epoch"], 2) for h in result.history] == [0.51, 1.0]
+    assert [round(h["epoch"], 2) for h in result.history] == [0.49, 1.0]
     assert result.train_seconds > 0 and result.eval_seconds > 0
 
 
