@@ -11,43 +11,43 @@ count: the Keras convention, which includes the batch-norm moving means and
 variances (not trainable) and, where noted, convolution biases before batch norm.
 The builders' docstrings also give the trainable (torchvision-style) counts.
 
-======================  ===================  ===========  ==========================
-name                    paper                input        parameters
-======================  ===================  ===========  ==========================
-linear_classifier       LeCun 1998           28x28x1      7,850
-mlp (300 hidden)        LeCun 1998           28x28x1      238,510
-lenet300                LeCun 1998           28x28x1      266,610
-lenet1                  LeCun 1995           28x28x1      3,246
-lenet5                  LeCun 1998           32x32x1      60,850 (paper: 60,000 + output)
-lenet5_modern           LeCun 1998           32x32x1      61,706
-alexnet                 Krizhevsky 2012      227x227x3    62,378,344
-alexnet_two_tower       Krizhevsky 2012      227x227x3    60,965,224
-alexnet_cifar           Krizhevsky 2012      32x32x3      4,087,946
-vgg11 / vgg11_lrn       Simonyan 2015 (A)    224x224x3    132,863,336
-vgg13                   Simonyan 2015 (B)    224x224x3    133,047,848
-vgg16c                  Simonyan 2015 (C)    224x224x3    133,638,952
-vgg16                   Simonyan 2015 (D)    224x224x3    138,357,544
-vgg19                   Simonyan 2015 (E)    224x224x3    143,667,240
-vgg11_bn .. vgg19_bn    + batch norm         224x224x3    132,874,344 .. 143,689,256
-vgg11_cifar             A, batch norm        32x32x3      9,236,618
-vgg16_cifar             D, batch norm        32x32x3      14,736,714
-nin                     Lin 2014             32x32x3      966,986
-googlenet               Szegedy 2015         224x224x3    6,998,552 (13,378,280 + aux)
-resnet18 / resnet34     He 2016              224x224x3    11,703,912 / 21,823,208
-resnet50                He 2016              224x224x3    25,636,712
-resnet101 / resnet152   He 2016              224x224x3    44,707,176 / 60,419,944
-plain18 / plain34       He 2016              224x224x3    11,527,400 / 21,646,696
-resnet20 .. resnet110   He 2016 (CIFAR)      32x32x3      271,098 .. 1,736,058
-plain20 .. plain110     He 2016 (CIFAR)      32x32x3      271,098 .. 1,736,058
-preact_resnet18 .. 152  He 2016 (v2)         224x224x3    11,698,408 .. 60,380,648
-preact_resnet20/110/164 He 2016 (v2, CIFAR)  32x32x3      273,658 / 1,738,618 / 1,727,482
-densenet121/169/201     Huang 2017           224x224x3    8,062,504 / 14,307,880 / 20,242,984
-densenet_bc100          Huang 2017 (CIFAR)   32x32x3      793,150
-se_resnet50             Hu 2018              224x224x3    28,167,704
-se_resnet20             Hu 2018 (CIFAR)      32x32x3      275,508
-mobilenet_v1            Howard 2017          224x224x3    4,253,864
-mobilenet_v2            Sandler 2018         224x224x3    3,538,984
-======================  ===================  ===========  ==========================
+========================  ===================  ===========  ==========================
+name                      paper                input        parameters
+========================  ===================  ===========  ==========================
+linear_classifier         LeCun 1998           28x28x1      7,850
+mlp (300 hidden)          LeCun 1998           28x28x1      238,510
+lenet300                  LeCun 1998           28x28x1      266,610
+lenet1                    LeCun 1995           28x28x1      3,246
+lenet5                    LeCun 1998           32x32x1      60,850 (paper: 60,000 + output)
+lenet5_modern             LeCun 1998           32x32x1      61,706
+alexnet                   Krizhevsky 2012      227x227x3    62,378,344
+alexnet_two_tower         Krizhevsky 2012      227x227x3    60,965,224
+alexnet_cifar             Krizhevsky 2012      32x32x3      4,087,946
+vgg11 / vgg11_lrn         Simonyan 2015 (A)    224x224x3    132,863,336
+vgg13                     Simonyan 2015 (B)    224x224x3    133,047,848
+vgg16c                    Simonyan 2015 (C)    224x224x3    133,638,952
+vgg16                     Simonyan 2015 (D)    224x224x3    138,357,544
+vgg19                     Simonyan 2015 (E)    224x224x3    143,667,240
+vgg11_bn .. vgg19_bn      + batch norm         224x224x3    132,874,344 .. 143,689,256
+vgg11_cifar               A, batch norm        32x32x3      9,236,618
+vgg16_cifar               D, batch norm        32x32x3      14,736,714
+nin                       Lin 2014             32x32x3      966,986
+googlenet                 Szegedy 2015         224x224x3    6,998,552 (13,378,280 + aux)
+resnet18 / resnet34       He 2016              224x224x3    11,703,912 / 21,823,208
+resnet50                  He 2016              224x224x3    25,636,712
+resnet101 / resnet152     He 2016              224x224x3    44,707,176 / 60,419,944
+plain18 / plain34         He 2016              224x224x3    11,527,400 / 21,646,696
+resnet20 .. resnet110     He 2016 (CIFAR)      32x32x3      271,098 .. 1,736,058
+plain20 .. plain110       He 2016 (CIFAR)      32x32x3      271,098 .. 1,736,058
+preact_resnet18 .. 152    He 2016 (v2)         224x224x3    11,698,408 .. 60,380,648
+preact_resnet20/110/164   He 2016 (v2, CIFAR)  32x32x3      273,658 / 1,738,618 / 1,727,482
+densenet121/169/201       Huang 2017           224x224x3    8,062,504 / 14,307,880 / 20,242,984
+densenet_bc100            Huang 2017 (CIFAR)   32x32x3      793,150
+se_resnet50               Hu 2018              224x224x3    28,167,704
+se_resnet20               Hu 2018 (CIFAR)      32x32x3      275,508
+mobilenet_v1              Howard 2017          224x224x3    4,253,864
+mobilenet_v2              Sandler 2018         224x224x3    3,538,984
+========================  ===================  ===========  ==========================
 
 (``resnet32``, ``resnet44``, ``resnet56``, ``plain32``, ... and ``preact_resnet34``,
 ``preact_resnet50``, ``preact_resnet101`` are registered too.) Building blocks are
