@@ -115,14 +115,14 @@ def run(record: Callable[..., Any]) -> None:
         load = max(row["load_before"], row["load_after"])
         flops = 6 * row["macs_per_image"] * BATCH_SIZE  # forward + backward ~ 3x forward
         record("resnet20_train_step_b128", round(row["median_s"], 4), "s", backend=backend,
-               load_avg_1min=load, min_s=round(row["min_s"], 4),
+               load_average_1min=load, min_s=round(row["min_s"], 4),
                first_step_s=round(row["first_step_s"], 2), steps=STEPS, warmup=WARMUP,
                gflops_per_s=round(flops / row["median_s"] / 1e9, 1),
                macs_per_image=row["macs_per_image"])
         if "tensorflow" in steps and backend != "tensorflow":
             record(f"resnet20_step_time_ratio_{backend}_vs_tensorflow",
                    round(row["median_s"] / steps["tensorflow"]["median_s"], 2), "x",
-                   backend=backend, load_avg_1min=load,
+                   backend=backend, load_average_1min=load,
                    note="median step time of this backend / TensorFlow's, same run; >1 is slower")
     for backend in BACKENDS:
         before = _load()
@@ -133,7 +133,7 @@ def run(record: Callable[..., Any]) -> None:
               f"{result['seconds']:.0f} s (load {load})")
         for name in result["failures"]:
             print(f"    {name}")
-        common = {"backend": backend, "load_avg_1min": load, "files": result["files"]}
+        common = {"backend": backend, "load_average_1min": load, "files": result["files"]}
         record("tests_passed", result["passed"], "tests", failed=result["failed"],
                skipped=result["skipped"], errors=result["errors"],
                failures=result["failures"], **common)

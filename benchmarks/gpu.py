@@ -97,7 +97,7 @@ def run(record: Callable[..., Any]) -> None:
     load = round(os.getloadavg()[0], 2)
     row = _child("--resnet20")[0]
     record("resnet20_train_images_per_s_b512", round(row["images_per_s"], 1), "images/s",
-           backend="jax", device=device, load_avg_1min=load, step_s=row["step_s"],
+           backend="jax", device=device, load_average_1min=load, step_s=row["step_s"],
            macs_per_image=row["macs_per_image"], achieved_tflops=round(row["tflops"], 2))
     peaks = _peaks(device)
     if peaks:

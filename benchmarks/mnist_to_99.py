@@ -91,7 +91,7 @@ def compare(record: Callable[..., Any], dataset: str, recipes_to_run: dict[str, 
         seconds = median_or_none([r["seconds"] for r in rows])
         medians[label] = seconds
         loads = [r["load_before"] for r in rows] + [r["load_after"] for r in rows]
-        common = {"dataset": dataset, "runs": rows, "load_avg_1min": max(loads),
+        common = {"dataset": dataset, "runs": rows, "load_average_1min": max(loads),
                   "recipe": rows[0]["recipe"], "evaluations_per_epoch": EVALUATIONS_PER_EPOCH}
         if seconds is None:
             budget = max(r["train_seconds"] for r in rows)
@@ -116,7 +116,7 @@ def compare(record: Callable[..., Any], dataset: str, recipes_to_run: dict[str, 
         ratio = slow / medians["course"]
         record(f"speedup_to_{pct}_course_vs_keras_io", round(ratio, 2), "x",
                bound="lower" if bound else None, dataset=dataset,
-               load_avg_1min=max(r["load_after"] for rows in results.values() for r in rows),
+               load_average_1min=max(r["load_after"] for rows in results.values() for r in rows),
                note="ratio of medians, measured in the same run")
     return results
 

@@ -65,16 +65,16 @@ def run(record: Callable[..., Any]) -> None:
         failures = [ln.split(" - ")[0] for ln in output.splitlines()
                     if ln.startswith(("FAILED", "ERROR"))]
         record("suite_seconds", round(seconds, 1), "s", command="python -m pytest -n 2",
-               profile="fast", load_avg_1min=load, returncode=proc.returncode,
+               profile="fast", load_average_1min=load, returncode=proc.returncode,
                target_met=seconds <= TARGET_SECONDS, target_seconds=TARGET_SECONDS, **counts,
                failures=failures[:30])
-        record("suite_failed", counts["failed"] + counts["errors"], "tests", load_avg_1min=load)
+        record("suite_failed", counts["failed"] + counts["errors"], "tests", load_average_1min=load)
         per_file = seconds_per_file(junit) if junit.exists() else {}
     for name, secs in sorted(per_file.items()):
         if name.endswith(".ipynb"):
             record(f"notebook_seconds:{pathlib.Path(name).name}", round(secs, 1), "s",
                    profile="fast", how="sum of nbval cell times in the suite run",
-                   load_avg_1min=load)
+                   load_average_1min=load)
     slowest = sorted(((s, n) for n, s in per_file.items() if not n.endswith(".ipynb")),
                      reverse=True)[:5]
     for secs, name in slowest:
@@ -88,5 +88,5 @@ def run(record: Callable[..., Any]) -> None:
                                   capture_output=True, text=True)
             record(f"notebook_alone_seconds:{notebook.name}",
                    round(time.perf_counter() - start, 1), "s", profile="fast",
-                   returncode=proc.returncode, load_avg_1min=max(before, _load()),
+                   returncode=proc.returncode, load_average_1min=max(before, _load()),
                    how="python -m pytest notebooks/<file> alone, kernel start included")
