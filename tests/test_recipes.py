@@ -27,7 +27,7 @@ def test_model_sizes():
     fast = recipes.fast_convnet()
     assert fast.input.dtype == "uint8"
     assert fast.output.shape == (None, 10)
-    assert fast.count_params() == 207_322
+    assert fast.count_params() == 409_434
     assert recipes.keras_io_convnet().count_params() == 34_826
 
 
