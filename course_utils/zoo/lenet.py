@@ -211,7 +211,7 @@ def lenet1(input_shape=(28, 28, 1), num_classes=10, *, include_top=True, pooling
     return keras.Model(inputs, x, name=name)
 
 
-def _pad_to_32(inputs, model_name):
+def _pad_to_32(inputs):
     """Centre a 28..31-pixel image in the 32x32 field LeNet-5 was designed for."""
     height, width = inputs.shape[1], inputs.shape[2]
     pads = []
@@ -242,7 +242,7 @@ def _lenet5(input_shape, num_classes, include_top, pooling, classifier_activatio
         pool = lambda name: layers.MaxPooling2D(2, name=name)  # noqa: E731
     else:
         act, pool = ScaledTanh, Subsampling
-    x = _pad_to_32(inputs, name)                                          # (N, 32, 32, 1)
+    x = _pad_to_32(inputs)                                          # (N, 32, 32, 1)
     x = layers.Conv2D(6, 5, name="c1_conv")(x)                            # (N, 28, 28, 6)
     x = act(name="c1_act")(x)
     x = pool(name="s2_pool")(x)                                           # (N, 14, 14, 6)
