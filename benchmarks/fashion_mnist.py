@@ -7,7 +7,7 @@ accuracy of the last evaluation within the first 60 s of training. Each run
 continues past 92% up to ``MAX_SECONDS`` of training (or the end of its schedule).
 
 Course recipe: ``fast_mnist_recipe(epochs=FAST_EPOCHS)`` (its one-cycle schedule
-is set to end near 60 s on an idle 2-core machine). Baseline:
+is set to end within 60 s on an idle 2-core machine). Baseline:
 ``keras_io_mnist_recipe`` (15 epochs max).
 """
 
@@ -19,8 +19,8 @@ from benchmarks.mnist_to_99 import _environment, compare
 
 TARGET = 0.92
 BUDGET_SECONDS = 60.0
-MAX_SECONDS = 120.0
-FAST_EPOCHS = 6
+MAX_SECONDS = 300.0
+FAST_EPOCHS = 5
 RUNS = 1
 
 

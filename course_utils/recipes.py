@@ -276,7 +276,9 @@ class StopAtAccuracy(keras.callbacks.Callback):
     Attributes
     ----------
     history : list of dict
-        One per evaluation: ``epoch``, ``step``, ``seconds``, ``accuracy``.
+        One per evaluation: ``epoch``, ``step``, ``seconds``, ``cpu_seconds`` (CPU time
+        of the process, all threads: less sensitive than ``seconds`` to other jobs on
+        the machine), ``accuracy``.
     reached_seconds : float or None
         Training time at the first evaluation with accuracy >= target.
     eval_seconds : float
@@ -299,17 +301,24 @@ class StopAtAccuracy(keras.callbacks.Callback):
         self.history: list[dict[str, Any]] = []
         self.reached_seconds: float | None = None
         self.eval_seconds = 0.0
+        self.eval_cpu_seconds = 0.0
         self._t0: float | None = None
+        self._cpu0 = 0.0
         self._epoch = 0
 
     def start_clock(self) -> None:
         """Start the training clock now."""
         self._t0 = time.perf_counter()
-        self.eval_seconds = 0.0
+        self._cpu0 = time.process_time()
+        self.eval_seconds = self.eval_cpu_seconds = 0.0
 
     def training_seconds(self) -> float:
         """Seconds since the clock started, less the evaluation time."""
         return time.perf_counter() - self._t0 - self.eval_seconds
+
+    def training_cpu_seconds(self) -> float:
+        """CPU seconds of this process (all threads) since the clock started, less evaluation."""
+        return time.process_time() - self._cpu0 - self.eval_cpu_seconds
 
     def on_train_begin(self, logs=None):
         if self._t0 is None:
@@ -327,14 +336,16 @@ class StopAtAccuracy(keras.callbacks.Callback):
 
     def evaluate(self, step: int) -> float:
         """Measure the accuracy now (not counted as training time) and maybe stop."""
-        seconds = self.training_seconds()
-        start = time.perf_counter()
+        seconds, cpu_seconds = self.training_seconds(), self.training_cpu_seconds()
+        start, cpu_start = time.perf_counter(), time.process_time()
         probabilities = self.model.predict(self.x, batch_size=self.batch_size, verbose=0)
         accuracy = float(np.mean(np.argmax(probabilities, axis=-1) == self.y))
         self.eval_seconds += time.perf_counter() - start
+        self.eval_cpu_seconds += time.process_time() - cpu_start
         self.history.append({"epoch": self._epoch + step / self.steps_per_epoch,
                              "step": self._epoch * self.steps_per_epoch + step,
-                             "seconds": seconds, "accuracy": accuracy})
+                             "seconds": seconds, "cpu_seconds": cpu_seconds,
+                             "accuracy": accuracy})
         if accuracy >= self.target and self.reached_seconds is None:
             self.reached_seconds = seconds
             if self.stop:
