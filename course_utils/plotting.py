@@ -475,7 +475,7 @@ def plot_confusion_matrix(y_true: Any, y_pred: Any, *,
         matrix = counts
     size = len(counts)
     names = [str(i) for i in range(size)] if class_names is None else list(class_names)
-    fig, ax = plt.subplots(figsize=(1.2 + 0.55 * size, 0.8 + 0.5 * size))
+    fig, ax = plt.subplots(figsize=(max(5.0, 2.2 + 0.55 * size), max(4.0, 1.2 + 0.5 * size)))
     image = ax.imshow(matrix, cmap=cmap, vmin=0)
     if size <= 20:
         threshold = matrix.max() / 2
@@ -488,7 +488,7 @@ def plot_confusion_matrix(y_true: Any, y_pred: Any, *,
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
     accuracy = np.trace(counts) / max(counts.sum(), 1)
-    ax.set_title(f"{title} (accuracy {accuracy:.1%} of {counts.sum()} images)")
+    ax.set_title(f"{title}\n(accuracy {accuracy:.1%} of {counts.sum()} images)")
     label = {None: "images", "true": "fraction of true class",
              "pred": "fraction of predicted class", "all": "fraction of all images"}[normalize]
     fig.colorbar(image, ax=ax, label=label)
