@@ -100,7 +100,7 @@ def compare(record: Callable[..., Any], dataset: str, recipes_to_run: dict[str, 
         common = {"dataset": dataset, "runs": rows, "load_average_1min": max(loads),
                   "recipe": rows[0]["recipe"], "evaluations_per_epoch": EVALUATIONS_PER_EPOCH}
         if seconds is None:
-            budget = max(r["train_seconds"] for r in rows)
+            budget = statistics.median(r["train_seconds"] for r in rows)
             record(f"{label}_seconds_to_{pct}", round(budget, 2), "s", reached=False,
                    bound="lower", note=f"not reached within {budget:.0f} s of training "
                    f"(median of {len(rows)} runs)", **common)
@@ -123,7 +123,7 @@ def compare(record: Callable[..., Any], dataset: str, recipes_to_run: dict[str, 
         slow = medians["keras_io"]
         bound = slow is None
         if bound:
-            slow = max(r["train_seconds"] for r in results["keras_io"])
+            slow = statistics.median(r["train_seconds"] for r in results["keras_io"])
         ratio = slow / medians["course"]
         record(f"speedup_to_{pct}_course_vs_keras_io", round(ratio, 2), "x",
                bound="lower" if bound else None, dataset=dataset,
