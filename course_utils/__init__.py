@@ -9,8 +9,10 @@ Submodules
 config      profiles, ``set_seed``, the environment report
 data        dataset loaders (``load``, ``available``, ``DatasetUnavailable``)
 scratch     convolution, pooling and friends from scratch in NumPy
+autodiff    gradients from the active Keras backend, NumPy in and out
 complexity  parameter, MAC and receptive-field counting
 zoo         the classic networks (``get_model``, ``list_models``)
+recipes     fast training set-ups (the MNIST-to-99% recipe, one-cycle schedule)
 plotting    figures for lessons
 grading     exercise and assignment checks
 cli         the ``course`` command
@@ -24,8 +26,8 @@ from typing import Any
 __version__ = "0.1.0"
 
 _SUBMODULES = (
-    "config", "data", "scratch", "complexity", "zoo", "plotting", "grading",
-    "augment", "transfer", "cli",
+    "config", "data", "scratch", "autodiff", "complexity", "zoo", "recipes", "plotting",
+    "grading", "cli",
 )
 # Public names re-exported at the top level: name -> submodule.
 _EXPORTS = {

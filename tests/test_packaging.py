@@ -39,6 +39,19 @@ def test_import_has_no_side_effects():
     assert out.stderr == ""
 
 
+def test_every_submodule_is_listed_and_imports():
+    import importlib
+
+    import course_utils
+
+    on_disk = {p.stem if p.is_file() else p.name
+               for p in (ROOT / "course_utils").iterdir()
+               if not p.name.startswith("_") and (p.suffix == ".py" or (p / "__init__.py").exists())}
+    assert set(course_utils._SUBMODULES) == on_disk
+    for name in course_utils._SUBMODULES:
+        assert getattr(course_utils, name) is importlib.import_module(f"course_utils.{name}")
+
+
 def test_notebooks_committed_without_outputs():
     # Only cells pinned for nbval (NBVAL_CHECK_OUTPUT, marked keep_output) may keep outputs.
     notebooks = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "assignments").rglob("source/**/*.ipynb"))

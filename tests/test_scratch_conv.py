@@ -120,7 +120,7 @@ def test_conv2d_backward_matches_autodiff(case, dtype):
     dout = np.random.default_rng(2).standard_normal(out_shape).astype(dtype)
 
     def loss(x_, w_, b_):
-        return keras.ops.sum((keras_conv(x_, w_, **kwargs) + b_) * dout)
+        return keras.ops.sum(keras.ops.multiply(keras_conv(x_, w_, **kwargs) + b_, dout))
 
     _, (gx, gw, gb) = autodiff.value_and_grad(loss, x, w, b)
     dx, dw, db = scratch.conv2d_backward(dout, x, w, **kwargs)

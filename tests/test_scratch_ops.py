@@ -57,8 +57,8 @@ def test_pooling_and_its_gradient_match_keras(case, dtype, kind):
     assert rel_err(ours, ref) < TOLERANCE[dtype]
     dout = rng.standard_normal(ours.shape).astype(dtype)
     _, (grad,) = autodiff.value_and_grad(
-        lambda t: keras.ops.sum(keras.ops.cast(reference(t, pool, ref_stride, padding),
-                                               t.dtype) * dout), x)
+        lambda t: keras.ops.sum(keras.ops.multiply(keras.ops.cast(
+            reference(t, pool, ref_stride, padding), t.dtype), dout)), x)
     dx = backward(dout, x, pool, stride=stride, padding=padding)
     assert dx.shape == x.shape
     assert rel_err(dx, grad) < TOLERANCE[dtype]
@@ -87,6 +87,17 @@ def test_pooling_gradient_check(kind):
     check = scratch.gradient_check(
         lambda t: np.sum(forward(t, 3, stride=2, padding="same") * dout), x, dx)
     assert check.max_relative_error < 1e-7
+
+
+def test_max_pooling_integer_images_with_same_padding():
+    # uint8 pixels: padding must use the dtype's smallest value, not -inf.
+    x = np.arange(2 * 5 * 5 * 1, dtype=np.uint8).reshape(2, 5, 5, 1)
+    out = scratch.max_pool2d(x, 2, padding="same")
+    assert out.dtype == np.uint8 and out.shape == (2, 3, 3, 1)
+    np.testing.assert_array_equal(out, scratch.max_pool2d(x.astype(np.float64), 2,
+                                                          padding="same"))
+    with pytest.raises(ValueError, match="dtype bool"):
+        scratch.max_pool2d(x > 3, 2)
 
 
 def test_pooling_rejects_bad_arguments():
@@ -149,7 +160,7 @@ def test_batch_norm_training_matches_keras_formula_and_gradients(dtype):
     assert rel_err(out.y, ref) < TOLERANCE[dtype]
     dout = rng.standard_normal(x.shape).astype(dtype)
     _, grads = autodiff.value_and_grad(
-        lambda *t: keras.ops.sum(_keras_batch_norm(*t, 1e-3) * dout), x, gamma, beta)
+        lambda *t: keras.ops.sum(keras.ops.multiply(_keras_batch_norm(*t, 1e-3), dout)), x, gamma, beta)
     for ours, theirs in zip(scratch.batch_norm_backward(dout, out.cache), grads):
         assert rel_err(ours, theirs) < TOLERANCE[dtype]
 
@@ -219,8 +230,8 @@ def test_conv1d_and_its_gradients_match_keras(dtype):
 
     ref = autodiff.evaluate(keras_conv1d, x, w)
     assert rel_err(scratch.conv1d(x, w), ref) < TOLERANCE[dtype]
-    _, (gx, gw) = autodiff.value_and_grad(lambda a, b: keras.ops.sum(keras_conv1d(a, b) * dy),
-                                          x, w)
+    _, (gx, gw) = autodiff.value_and_grad(
+        lambda a, b: keras.ops.sum(keras.ops.multiply(keras_conv1d(a, b), dy)), x, w)
     dx, dw = scratch.conv1d_backward(dy, x, w)
     assert rel_err(dx, gx) < TOLERANCE[dtype]
     assert rel_err(dw, gw) < TOLERANCE[dtype]

@@ -31,6 +31,15 @@ def _pad(x: np.ndarray, geo: ConvGeometry, value: float) -> np.ndarray:
     return np.pad(x, ((0, 0), geo.pads[0], geo.pads[1], (0, 0)), constant_values=value)
 
 
+def _lowest(x: np.ndarray) -> float | int:
+    """Padding value that never wins a max: -inf for floats, the smallest integer otherwise."""
+    if np.issubdtype(x.dtype, np.floating):
+        return -np.inf
+    if np.issubdtype(x.dtype, np.integer):
+        return np.iinfo(x.dtype).min
+    raise ValueError(f"max pooling needs a float or integer array, got dtype {x.dtype}.")
+
+
 def _windows(xp: np.ndarray, geo: ConvGeometry) -> np.ndarray:
     """View (N, H_out, W_out, C, ph, pw) of the pooling windows (no copy)."""
     (ph, pw), (sh, sw), (ho, wo) = geo.kernel_hw, geo.stride, geo.out_hw
@@ -73,7 +82,7 @@ def max_pool2d(x: np.ndarray, pool_size: int | Pair = 2, *, stride: int | Pair |
     """
     x = np.asarray(x)
     geo = _geometry(x, pool_size, stride, padding)
-    return _windows(_pad(x, geo, -np.inf), geo).max(axis=(4, 5))
+    return _windows(_pad(x, geo, _lowest(x)), geo).max(axis=(4, 5))
 
 
 def max_pool2d_backward(dout: np.ndarray, x: np.ndarray, pool_size: int | Pair = 2, *,
@@ -90,7 +99,7 @@ def max_pool2d_backward(dout: np.ndarray, x: np.ndarray, pool_size: int | Pair =
     x = np.asarray(x)
     geo = _geometry(x, pool_size, stride, padding)
     dout = _check_dout(dout, x, geo)
-    win = _windows(_pad(x, geo, -np.inf), geo)               # (N, Ho, Wo, C, ph, pw)
+    win = _windows(_pad(x, geo, _lowest(x)), geo)               # (N, Ho, Wo, C, ph, pw)
     pw = geo.kernel_hw[1]
     winner = win.reshape(*win.shape[:4], -1).argmax(axis=-1)  # flat index in the window
     dxp = np.zeros((x.shape[0], *geo.padded_hw, x.shape[3]), dtype=dout.dtype)
