@@ -1,15 +1,32 @@
-"""Figures for the lessons (step 1 of a split: the former ``plotting.py`` moved
-into this package unchanged; the next commit divides it by concern)."""
+"""Figures for the lessons: images, kernels, feature maps, training curves,
+confusion matrices, model complexity and convolution arithmetic.
+
+Every function returns its :class:`matplotlib.figure.Figure`, so tests and
+notebooks can inspect titles, axes and image data. Figures are created through
+``pyplot``: in a notebook they show once at the end of the cell; end the call
+with ``;`` (or assign the result) to avoid a second copy from the cell's value.
+Nothing here blocks in a headless run (``MPLBACKEND=Agg``).
+
+``LiveHistory`` (alias ``TrainingCurves``) is a Keras callback; it is built on
+first access so that importing this package does not import Keras.
+
+Modules
+-------
+images      ``plot_images``, ``plot_kernels``, ``plot_feature_maps``
+training    ``plot_history``, ``LiveHistory``, ``confusion_matrix``, ``plot_confusion_matrix``
+complexity  ``plot_complexity``
+conv        ``conv_output_size``, ``plot_conv_steps``, ``animate_conv``
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from course_utils.plotting import training as _training
-from course_utils.plotting.training import (
-    animate_conv, confusion_matrix, conv_output_size, plot_complexity, plot_confusion_matrix,
-    plot_conv_steps, plot_feature_maps, plot_history, plot_images, plot_kernels,
-)
+from course_utils.plotting.complexity import plot_complexity
+from course_utils.plotting.conv import animate_conv, conv_output_size, plot_conv_steps
+from course_utils.plotting.images import plot_feature_maps, plot_images, plot_kernels
+from course_utils.plotting.training import confusion_matrix, plot_confusion_matrix, plot_history
 
 __all__ = [
     "plot_images", "plot_kernels", "plot_feature_maps", "plot_history",
