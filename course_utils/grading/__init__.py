@@ -1,14 +1,32 @@
 """Checks for exercises and assignments, with messages a student can act on.
 
-The implementation lives in submodules; this package re-exports their public API.
+Every ``check_*`` function returns ``None`` when the answer is right and raises
+:class:`GradingError` (an ``AssertionError``, so nbgrader counts a failed test)
+whose message says what was expected, what was received and, for common
+mistakes, what to look at::
+
+    GradingError: expected output shape (N, 13, 13, 16), got (N, 12, 12, 16):
+    check the padding ...
+
+Lessons use :func:`check`, which prints ``✓ correct`` or the message. Graded
+test cells earn partial credit with :func:`part`, :func:`points` or a
+:class:`Checker`, ending with the number of points as the last expression.
+Everything is printed to stdout: output on stderr zeroes an nbgrader test cell.
+
+Submodules
+----------
+shapes    GradingError, check_shape
+values    check_array, check_value
+models    check_model (imports Keras on first use)
+scoring   check, Part, part, points, Checker
 """
 
 from __future__ import annotations
 
-from course_utils.grading.values import (
-    Checker, GradingError, Part, check, check_array, check_model, check_shape, check_value,
-    part, points,
-)
+from course_utils.grading.models import check_model
+from course_utils.grading.scoring import Checker, Part, check, part, points
+from course_utils.grading.shapes import GradingError, check_shape
+from course_utils.grading.values import check_array, check_value
 
 __all__ = [
     "GradingError", "check_shape", "check_array", "check_value", "check_model",

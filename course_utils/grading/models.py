@@ -1,0 +1,183 @@
+"""Keras models: :func:`check_model` checks an architecture layer by layer.
+
+Only public Keras 3 API is used, and Keras is imported on first use, so importing
+``course_utils.grading`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from course_utils.grading.shapes import GradingError, _fmt, _same, _shape_message
+
+__all__ = ["check_model"]
+
+
+_ALIASES = {"MaxPool2D": "MaxPooling2D", "AvgPool2D": "AveragePooling2D",
+            "MaxPool1D": "MaxPooling1D", "AvgPool1D": "AveragePooling1D",
+            "GlobalMaxPool2D": "GlobalMaxPooling2D", "GlobalAvgPool2D": "GlobalAveragePooling2D",
+            "Convolution2D": "Conv2D", "SeparableConvolution2D": "SeparableConv2D"}
+
+
+def _type_name(layer_type: Any) -> str:
+    name = layer_type if isinstance(layer_type, str) else layer_type.__name__
+    return _ALIASES.get(name, name)
+
+
+def _model_layers(model: Any) -> list:
+    """The model's layers without ``InputLayer`` (present in some Keras versions only)."""
+    import keras
+
+    return [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+
+
+def _first_line(exc: Exception) -> str:
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    useful = [line for line in lines if "incompatible" in line or "expected" in line]
+    return (useful or lines or [type(exc).__name__])[0]
+
+
+def _layer_shapes(model: Any, layers: list, input_shape: tuple) -> list[tuple] | None:
+    """Per-layer output shapes, batch axis included; ``None`` if not a simple chain."""
+    import keras
+
+    if isinstance(model, keras.Sequential):
+        shapes, shape = [], (None, *input_shape)
+        for layer in layers:
+            try:
+                shape = tuple(layer.compute_output_shape(shape))
+            except Exception:  # some layers only implement compute_output_spec
+                shape = tuple(layer.compute_output_spec(keras.KerasTensor(shape)).shape)
+            shapes.append(shape)
+        return shapes
+    try:
+        return [tuple(layer.output.shape) for layer in layers]
+    except Exception:  # subclassed models, shared layers
+        return None
+
+
+def _bias_size(layer: Any) -> int:
+    bias = getattr(layer, "bias", None)
+    if bias is not None:
+        return int(np.prod(bias.shape))
+    for attribute in ("filters", "units"):
+        value = getattr(layer, attribute, None)
+        if isinstance(value, int):
+            return value
+    return 0
+
+
+def _params_hint(layers: list, got: int, want: int) -> str:
+    missing = got - want
+    without = [layer for layer in layers if getattr(layer, "use_bias", None) is False]
+    with_bias = [layer for layer in layers if getattr(layer, "use_bias", None) is True]
+    if missing < 0 and -missing in (sum(_bias_size(l) for l in without),
+                                    *(_bias_size(l) for l in without)):
+        return (f"{-missing} parameters are missing, exactly the biases of "
+                f"{', '.join(l.name for l in without)}: did you forget the bias (use_bias)?")
+    if missing > 0 and missing in (sum(_bias_size(l) for l in with_bias),
+                                   *(_bias_size(l) for l in with_bias)):
+        return (f"{missing} parameters too many, exactly the size of some biases: should a "
+                f"layer use use_bias=False (e.g. before BatchNormalization)?")
+    return "check kernel sizes, numbers of filters and units, and the input channels"
+
+
+def check_model(model: Any, *, input_shape: Sequence[int | None],
+                output_shape: Sequence[int | None] | None = None, params: int | None = None,
+                layer_types: Sequence[Any] | None = None, num_layers: int | None = None,
+                output_shapes: Sequence[Sequence[int | None] | None] | None = None,
+                name: str = "model") -> None:
+    """Check a Keras model's architecture on inputs of ``input_shape``.
+
+    Checks run in order and the first failure is reported: the model accepts
+    the input, layer count, layer types, per-layer output shapes, output
+    shape, parameter count. Only public Keras 3 API is used; ``InputLayer``
+    is ignored whether or not ``model.layers`` lists it.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Sequential, functional or subclassed; an unbuilt Sequential is built.
+    input_shape : tuple of int or None
+        One input without the batch axis, e.g. ``(28, 28, 1)``.
+    output_shape : tuple of int or None, default=None
+        Without the batch axis, e.g. ``(10,)``.
+    params : int, default=None
+        Expected ``model.count_params()``.
+    layer_types : sequence of str or layer classes, default=None
+        E.g. ``["Conv2D", "MaxPooling2D", "Flatten", "Dense"]``, InputLayer left out.
+    num_layers : int, default=None
+        Layers without the InputLayer.
+    output_shapes : sequence of tuples (or None to skip one), default=None
+        Per-layer output shapes without the batch axis (Sequential or functional chains).
+    name : str, default="model"
+
+    Raises
+    ------
+    GradingError
+    """
+    import keras
+
+    input_shape = tuple(input_shape)
+    if not isinstance(model, keras.Model):
+        raise GradingError(f"expected {name} to be a keras.Model, got {type(model).__name__}")
+    declared = None
+    with contextlib.suppress(Exception):
+        declared = tuple(model.inputs[0].shape[1:])
+    if declared is not None and not _same(input_shape, declared):
+        raise GradingError(f"{name} expects inputs of shape {_fmt((None, *declared))}, but this "
+                           f"exercise feeds {_fmt((None, *input_shape))}: check "
+                           f"keras.Input(shape=...)")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            output = model(keras.Input(shape=input_shape))
+        except Exception as exc:
+            raise GradingError(f"{name} cannot run on inputs of shape "
+                               f"{_fmt((None, *input_shape))}: {_first_line(exc)}") from None
+    layers = _model_layers(model)
+    got_types = [type(layer).__name__ for layer in layers]
+    expected_count = num_layers if num_layers is not None else (
+        len(layer_types) if layer_types is not None else None)
+    if expected_count is not None and len(layers) != expected_count:
+        message = f"expected {expected_count} layers (not counting the Input), got {len(layers)}"
+        if layer_types is not None:
+            message += (f": expected {[_type_name(t) for t in layer_types]}, "
+                        f"got {got_types}")
+        raise GradingError(message)
+    for index, (layer, want) in enumerate(zip(layers, layer_types or [])):
+        if _type_name(type(layer)) != _type_name(want):
+            raise GradingError(f"layer {index} ('{layer.name}') is {type(layer).__name__}, "
+                               f"expected {_type_name(want)}: check the layer type")
+    if output_shapes is not None:
+        shapes = _layer_shapes(model, layers, input_shape)
+        if shapes is None:
+            raise ValueError("output_shapes needs a Sequential or functional model whose "
+                             f"layers each run once; got {type(model).__name__}.")
+        if len(output_shapes) != len(layers):
+            raise ValueError(f"output_shapes has {len(output_shapes)} entries, expected one "
+                             f"per layer ({len(layers)}).")
+        for index, (layer, got, want) in enumerate(zip(layers, shapes, output_shapes)):
+            if want is not None and not _same(got, (None, *want)):
+                raise GradingError(f"layer {index} ('{layer.name}', {type(layer).__name__}): "
+                                   + _shape_message("output shape", got, (None, *want)))
+    if output_shape is not None:
+        got = tuple(output.shape)
+        if not _same(got, (None, *output_shape)):
+            raise GradingError(f"{name}: " + _shape_message("output shape", got,
+                                                            (None, *output_shape)))
+    if params is not None:
+        got_params = int(model.count_params())
+        if got_params != params:
+            per_layer = ", ".join(f"{layer.name} ({type(layer).__name__}) "
+                                  f"{layer.count_params():,}" for layer in layers)
+            raise GradingError(f"expected {params:,} parameters, got {got_params:,}: "
+                               f"{_params_hint(layers, got_params, params)}\n"
+                               f"parameters per layer: {per_layer}")
