@@ -134,6 +134,56 @@ def test_check_value():
     assert "a number" in message_of(grading.check_value, "26", 26)
 
 
+@pytest.mark.parametrize("actual, expected, message", [
+    (3, 0, "expected value 0, got 3"),                        # no ratio to a 0
+    (3, 0.0, "expected value 0.0, got 3"),
+    (0, 5, "expected value 5, got 0: is the value computed, or left at an initial 0?"),
+    (0, 0.5, "expected value 0.5, got 0: an integer division (//) or int() rounds a "
+             "fraction down to 0: use /"),
+    (6, 3, "expected value 3, got 6: 2 times the expected value"),
+    (-3, 3, "expected value 3, got -3: the sign is wrong"),
+    (float("nan"), 3.0, "expected value 3.0, got nan: the value is NaN: look for a division "
+                        "by zero or the log of 0"),
+    (float("inf"), 3.0, "expected value 3.0, got inf: the value is infinite: look for a "
+                        "division by zero or an overflow"),
+    (1.0, 1e-320, "expected value 1e-320, got 1.0"),          # the ratio overflows: no hint
+])
+def test_check_value_hints_around_zero(actual, expected, message):
+    # Before: "got 0: 0 times the expected value", and a crash for nan, inf and 1e-320.
+    assert message_of(grading.check_value, actual, expected) == message
+    assert "0 times" not in message
+
+
+def test_check_value_accepts_lists_and_tuples_of_numbers():
+    assert grading.check_value([1, 2, 3], [1, 2, 3]) is None
+    assert grading.check_value((1.0, 2.0), (1, 2)) is None      # like scalars: 2.0 == 2
+    assert grading.check_value(np.array([26, 5]), [26, 5]) is None
+    assert grading.check_value([0.1 * 3, 1.0], (0.3, 1.0), rtol=1e-9) is None
+    assert grading.check_value([[1, 2], [3, 4]], np.array([[1, 2], [3, 4]])) is None
+    assert message_of(grading.check_value, [1, 2], [1, 3], name="sizes").startswith(
+        "sizes has wrong values: 1 of 2 differ")
+    assert message_of(grading.check_value, [1, 2, 3], [1, 2], name="sizes") == \
+        "expected sizes to be a list of 2 numbers like [1, 2], got list [1, 2, 3]"
+
+
+@pytest.mark.parametrize("actual, expected, message", [
+    ("1, 2", [1, 2], "expected sizes to be a list of 2 numbers like [1, 2], got str '1, 2'"),
+    (None, (1, 2), "expected sizes to be a tuple of 2 numbers like (1, 2), got NoneType None"),
+    (3, [1, 2], "expected sizes to be a list of 2 numbers like [1, 2], got int 3"),
+    ([1, "2"], [1, 2], "expected sizes to be a list of 2 numbers like [1, 2], "
+                       "got list [1, '2'] (item 1 is str '2')"),
+    ([True, False], [1, 0], "expected sizes to be a list of 2 numbers like [1, 0], "
+                            "got list [True, False] (item 0 is bool True)"),
+])
+def test_check_value_rejects_lists_of_non_numbers(actual, expected, message):
+    assert message_of(grading.check_value, actual, expected, name="sizes") == message
+
+
+def test_check_value_needs_numbers_in_an_expected_list():
+    with pytest.raises(ValueError, match="list, tuple or array of numbers; expected is list"):
+        grading.check_value(["relu"], ["relu"])
+
+
 # --------------------------------------------------------------------------- models
 @pytest.mark.parametrize("with_input", [False, True])
 def test_check_model_accepts_a_correct_model(with_input):

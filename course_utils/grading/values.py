@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import reprlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -117,25 +118,103 @@ def check_array(actual: Any, expected: Any, *, rtol: float = 1e-5, atol: float =
     raise GradingError(f"{message}: {hint}" if hint else message)
 
 
+def _show(value: Any) -> str:
+    """The type and a short repr of a received value, e.g. ``str '26'``."""
+    return f"{type(value).__name__} {reprlib.repr(value)}"
+
+
+def _as_numbers(value: Any) -> np.ndarray | None:
+    """``value`` as an integer, floating-point or complex array, or None if it is not one."""
+    if isinstance(value, (str, bytes)):
+        return None
+    try:
+        array = _to_numpy(value)
+    except Exception:  # a ragged list, an object NumPy cannot convert
+        return None
+    return array if _kind(array.dtype) in ("integer", "floating point", "complex") else None
+
+
+def _check_numbers(actual: Any, expected: Any, rtol: float, atol: float, name: str) -> None:
+    """Compare a list, tuple or array of numbers with :func:`check_array`, any numeric dtype."""
+    want = _as_numbers(expected)
+    if want is None:
+        raise ValueError(f"check_value compares a scalar or a list, tuple or array of numbers; "
+                         f"expected is {_show(expected)}")
+    got = _as_numbers(actual)
+    container = {list: "list", tuple: "tuple"}.get(type(expected), "array")
+    count = f"{want.shape[0]} numbers" if want.ndim == 1 else f"numbers of shape {want.shape}"
+    wanted = f"expected {name} to be a {container} of {count} like {reprlib.repr(expected)}"
+    if got is None:
+        detail = ""
+        if isinstance(actual, (list, tuple)):
+            bad = next(((i, item) for i, item in enumerate(actual)
+                        if isinstance(item, bool) or not isinstance(item, numbers.Number)), None)
+            if bad is not None:
+                detail = f" (item {bad[0]} is {_show(bad[1])})"
+        raise GradingError(f"{wanted}, got {_show(actual)}{detail}")
+    if got.ndim == 0 or (want.ndim == 1 and got.shape != want.shape):
+        raise GradingError(f"{wanted}, got {_show(actual)}")
+    check_array(got, want, rtol=rtol, atol=atol, name=name, check_dtype=False)
+
+
+def _number_hint(value: Any, expected: Any) -> str:
+    """A hint for a wrong number; it never divides by zero."""
+    if not (isinstance(value, numbers.Real) and isinstance(expected, numbers.Real)):
+        return ""
+    if math.isnan(value):
+        return "the value is NaN: look for a division by zero or the log of 0"
+    if math.isinf(value):
+        return "the value is infinite: look for a division by zero or an overflow"
+    if abs(value - expected) == 1 and float(expected).is_integer():
+        return "off by one: check a range boundary or the +1 in the formula"
+    if expected == 0:
+        return ""  # "expected value 0, got 3" says it all; no ratio to compute
+    if value == 0:
+        if abs(expected) < 1:
+            return "an integer division (//) or int() rounds a fraction down to 0: use /"
+        return "is the value computed, or left at an initial 0?"
+    if value == -expected:
+        return "the sign is wrong"
+    ratio = value / expected
+    if math.isfinite(ratio) and abs(ratio) >= 1.5 and math.isclose(ratio, round(ratio),
+                                                                   rel_tol=1e-9):
+        return f"{round(ratio)} times the expected value"
+    return ""
+
+
 def check_value(actual: Any, expected: Any, *, rtol: float = 1e-6, atol: float = 0.0,
                 name: str = "value", hints: Mapping[Any, str] | None = None) -> None:
-    """Check a scalar: a number (with tolerance), a bool, a string or None.
+    """Check a scalar (a number with tolerance, a bool, a string or None) or a list of numbers.
 
     Parameters
     ----------
-    actual : scalar, 0-d or one-element array
-    expected : scalar
+    actual : scalar, 0-d or one-element array, or list, tuple or array of numbers
+    expected : scalar, or list, tuple or array of numbers
+        A list, tuple or array is compared element-wise with :func:`check_array`
+        (shape, then values within the tolerance; ``[1, 2]`` matches ``(1.0, 2.0)``).
     rtol, atol : float, default=1e-6, 0.0
     name : str, default="value"
     hints : mapping of {wrong answer: hint}, default=None
-        Anticipated wrong answers, e.g. ``{144: "did you forget the bias?"}``.
+        Anticipated wrong answers for a scalar, e.g. ``{144: "did you forget the bias?"}``.
 
     Raises
     ------
     GradingError
+        Says what was expected and what was received (its type, if it is not a
+        number), with a hint for an off-by-one, a wrong sign, a multiple or a 0.
+    ValueError
+        If ``expected`` is a list, tuple or array of something other than numbers.
     """
+    if isinstance(expected, (list, tuple, np.ndarray)) and np.ndim(expected) > 0:
+        _check_numbers(actual, expected, rtol, atol, name)
+        return
     value = actual
-    if not isinstance(actual, (str, bytes)) and np.ndim(actual) > 0:
+    try:
+        ndim = 0 if isinstance(actual, (str, bytes)) else np.ndim(actual)
+    except ValueError:  # a ragged list
+        raise GradingError(f"expected {name} to be a single value like {expected!r}, "
+                           f"got {_show(actual)}") from None
+    if ndim > 0:
         array = _to_numpy(actual)
         if array.size != 1:
             raise GradingError(f"expected {name} to be a single value, got an array of "
@@ -158,11 +237,6 @@ def check_value(actual: Any, expected: Any, *, rtol: float = 1e-6, atol: float =
     for wrong, text in (hints or {}).items():
         if value == wrong:
             hint = text
-    if not hint and is_number and isinstance(value, numbers.Number):
-        if abs(value - expected) == 1 and float(expected).is_integer():
-            hint = "off by one: check a range boundary or the +1 in the formula"
-        elif expected != 0 and value == -expected:
-            hint = "the sign is wrong"
-        elif expected != 0 and math.isclose(value / expected, round(value / expected), rel_tol=1e-9):
-            hint = f"{round(value / expected)} times the expected value"
+    if not hint and is_number:
+        hint = _number_hint(value, expected)
     raise GradingError(f"{message}: {hint}" if hint else message)
