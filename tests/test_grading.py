@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import os
+import subprocess
+import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -294,3 +297,98 @@ def test_checker_sums_points(capsys):
     assert score.possible == 5.5
     assert [p.passed for p in score.parts] == [True, False, True]
     assert capsys.readouterr().err == ""
+
+
+# --------------------------------------------------------------------------- autograde guard
+@pytest.fixture
+def guard(monkeypatch):
+    """autograde_guard with a recorded (never applied) memory limit; see fake_streams."""
+    from course_utils.grading import autograde
+
+    limits = []
+    monkeypatch.setattr(autograde, "_limit_address_space", limits.append)
+    monkeypatch.setattr(autograde.sys, "platform", "linux")
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    monkeypatch.delenv("COURSE_GRADING_MEMORY_GIB", raising=False)
+    return limits
+
+
+def fake_streams(monkeypatch) -> None:
+    """Own stdout and stderr for the guard to redirect (in the test body: pytest's capture
+    replaces the streams between a fixture's setup and the test)."""
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+
+
+@pytest.mark.parametrize("execution", [None, "validate", ""])
+def test_autograde_guard_does_nothing_while_a_student_works(guard, monkeypatch, execution):
+    if execution is not None:
+        monkeypatch.setenv("NBGRADER_EXECUTION", execution)
+    fake_streams(monkeypatch)
+    stderr = sys.stderr
+    assert grading.autograde_guard() is False
+    assert sys.stderr is stderr
+    assert guard == []
+
+
+@pytest.mark.parametrize("memory_gib, env, limit", [
+    ((), None, [4.0]),                  # the default headroom
+    ((6,), None, [6.0]),                # the notebook's choice
+    ((6,), "2.5", [2.5]),               # the grader's environment wins
+    ((6,), "0", []),                    # 0 switches the limit off
+    ((0,), None, []),
+])
+def test_autograde_guard_memory_limit(guard, monkeypatch, memory_gib, env, limit):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    if env is not None:
+        monkeypatch.setenv("COURSE_GRADING_MEMORY_GIB", env)
+    fake_streams(monkeypatch)
+    assert grading.autograde_guard(*memory_gib) is True
+    assert guard == limit
+
+
+def test_autograde_guard_rejects_a_bad_memory_setting(guard, monkeypatch):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    monkeypatch.setenv("COURSE_GRADING_MEMORY_GIB", "4GB")
+    with pytest.raises(ValueError, match=r"COURSE_GRADING_MEMORY_GIB must be a number of GiB "
+                                         r".*got '4GB'"):
+        grading.autograde_guard()
+
+
+def test_autograde_guard_shows_stderr_as_stdout(guard, monkeypatch):
+    import logging
+
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    fake_streams(monkeypatch)
+    logger = logging.getLogger("course_utils_test_guard")
+    handler = logging.StreamHandler(sys.stderr)     # like TensorFlow's, made before the guard
+    logger.addHandler(handler)
+    try:
+        assert grading.autograde_guard(memory_gib=0) is True
+        print("a debugging line", file=sys.stderr)
+        logger.warning("a library warning")
+    finally:
+        logger.removeHandler(handler)
+    assert sys.stderr is sys.stdout
+    assert handler.stream is sys.stdout
+    assert sys.stdout.getvalue() == "a debugging line\na library warning\n"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS and /proc: Linux")
+def test_autograde_guard_turns_a_runaway_allocation_into_memory_error():
+    # In a subprocess: the limit must not apply to the test session.
+    code = ("import sys\n"
+            "from course_utils import grading\n"
+            "print(grading.autograde_guard(memory_gib=8))\n"
+            "print('to stderr', file=sys.stderr)\n"
+            "small = bytearray(200 * 2**20)\n"
+            "try:\n"
+            "    big = bytearray(2 * 2**30)\n"
+            "except MemoryError:\n"
+            "    print('MemoryError')\n")
+    env = {**os.environ, "NBGRADER_EXECUTION": "autograde", "COURSE_GRADING_MEMORY_GIB": "1"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["True", "to stderr", "MemoryError"]
+    assert result.stderr == ""

@@ -19,10 +19,12 @@ shapes    GradingError, check_shape
 values    check_array, check_value
 models    check_model (imports Keras on first use)
 scoring   check, Part, part, points, Checker
+autograde autograde_guard, the setup cell's guard while nbgrader autogrades
 """
 
 from __future__ import annotations
 
+from course_utils.grading.autograde import autograde_guard
 from course_utils.grading.models import check_model
 from course_utils.grading.scoring import Checker, Part, check, part, points
 from course_utils.grading.shapes import GradingError, check_shape
@@ -30,5 +32,5 @@ from course_utils.grading.values import check_array, check_value
 
 __all__ = [
     "GradingError", "check_shape", "check_array", "check_value", "check_model",
-    "check", "Part", "part", "points", "Checker",
+    "check", "Part", "part", "points", "Checker", "autograde_guard",
 ]
