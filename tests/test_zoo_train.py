@@ -7,8 +7,12 @@ channels for the RGB ones; the labels are the digits. Each network takes a few
 Adam steps on one small batch of real digits (the `fast` profile budget) and the
 loss on that batch must drop. Networks without batch norm are measured in
 inference mode before and after (no dropout noise); networks with batch norm by
-their training-mode loss at the first and the last step, as their moving
-statistics need far more than a few steps to settle.
+their training-mode loss, as their moving statistics need far more than a few
+steps to settle: the lowest loss of the later steps must be below the first step's.
+(Not the last step's alone: a 56-layer plain network, the degradation experiment's
+hard case, can bounce back up on one step, 2.33 -> 2.14 -> 2.11 -> 2.38 on one CPU,
+while it fell monotonically on another. A network whose gradient is broken never
+drops below its first loss.)
 """
 
 import inspect
@@ -82,7 +86,7 @@ def test_a_few_steps_on_mnist_lower_the_loss(name, mnist_batch):
     losses = [float(model.train_on_batch(x, labels)) for _ in range(STEPS)]
     assert np.all(np.isfinite(losses)), losses
     if batch_norm:
-        before, after = losses[0], losses[-1]
+        before, after = losses[0], min(losses[1:])
     else:
         after = float(model.evaluate(x, labels, verbose=0))
     assert after < before, f"{name}: loss did not drop: {before} -> {after} ({losses})"
