@@ -11,7 +11,8 @@ TensorFlow). Without a visible GPU it prints why and records nothing.
    forward and two backward multiply-adds, 2 FLOPs each). Peaks (dense, TFLOP/s)
    come from ``PEAK_TFLOPS`` by GPU name or ``$GPU_PEAK_TFLOPS``.
 
-No figures are recorded from the machine this was written on: it has no GPU.
+Recorded once, on an NVIDIA H200 (2026-11-30): ``benchmarks/README.md`` gives the figures
+and how the run was set up on a machine without TensorFlow or network access.
 """
 
 from __future__ import annotations
