@@ -129,14 +129,20 @@ def _as_matrix(win: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(win).reshape(n * ho * wo, kh * kw * c)
 
 
+def _tap_region(geo: ConvGeometry, i: int, j: int) -> tuple[slice, ...]:
+    """Index of the padded-input pixels that kernel tap ``(i, j)`` reads, one per output."""
+    (sh, sw), (dh, dw) = geo.stride, geo.dilation
+    ho, wo = geo.out_hw
+    return (slice(None), slice(i * dh, i * dh + (ho - 1) * sh + 1, sh),
+            slice(j * dw, j * dw + (wo - 1) * sw + 1, sw), slice(None))
+
+
 def _add_windows(dxp: np.ndarray, dwin: np.ndarray, geo: ConvGeometry) -> None:
     """col2im core: add ``dwin`` (N, H_out, W_out, kh, kw, C) back onto ``dxp`` in place."""
-    (kh, kw), (sh, sw), (dh, dw) = geo.kernel_hw, geo.stride, geo.dilation
-    ho, wo = geo.out_hw
+    kh, kw = geo.kernel_hw
     for i in range(kh):          # loops over kernel taps only, never over pixels
         for j in range(kw):
-            dxp[:, i * dh: i * dh + (ho - 1) * sh + 1: sh,
-                j * dw: j * dw + (wo - 1) * sw + 1: sw, :] += dwin[:, :, :, i, j, :]
+            dxp[_tap_region(geo, i, j)] += dwin[:, :, :, i, j, :]
 
 
 def _crop(xp: np.ndarray, geo: ConvGeometry) -> np.ndarray:
@@ -307,14 +313,11 @@ def _add_tap_products(dxp: np.ndarray, dout2d: np.ndarray, w: np.ndarray,
     tap by tap gives the same sums as building the whole ``(N*Ho*Wo, kh*kw*C)`` matrix
     first, without allocating it (measured: 38 -> 23 ms for 32 images of 32x32x64).
     """
-    (kh, kw), (sh, sw), (dh, dw) = geo.kernel_hw, geo.stride, geo.dilation
-    ho, wo = geo.out_hw
-    n = dxp.shape[0]
+    kh, kw = geo.kernel_hw
+    out_shape = (dxp.shape[0], *geo.out_hw, -1)
     for i in range(kh):          # loops over kernel taps only, never over pixels
         for j in range(kw):
-            dxp[:, i * dh: i * dh + (ho - 1) * sh + 1: sh,
-                j * dw: j * dw + (wo - 1) * sw + 1: sw, :] += (
-                    dout2d @ w[i, j].T).reshape(n, ho, wo, -1)
+            dxp[_tap_region(geo, i, j)] += (dout2d @ w[i, j].T).reshape(out_shape)
 
 
 def _grouped_backward(dout: np.ndarray, win: np.ndarray, w: np.ndarray, groups: int,
