@@ -8,6 +8,7 @@ Submodules
 ----------
 config      profiles, ``set_seed``, the environment report
 data        dataset loaders (``load``, ``available``, ``DatasetUnavailable``)
+geometry    convolution arithmetic: padding, output sizes (NumPy only)
 scratch     convolution, pooling and friends from scratch in NumPy
 autodiff    gradients from the active Keras backend, NumPy in and out
 complexity  parameter, MAC and receptive-field counting
@@ -26,7 +27,7 @@ from typing import Any
 __version__ = "0.1.0"
 
 _SUBMODULES = (
-    "config", "data", "scratch", "autodiff", "complexity", "zoo", "recipes", "plotting",
+    "config", "data", "geometry", "scratch", "autodiff", "complexity", "zoo", "recipes", "plotting",
     "grading", "cli",
 )
 # Public names re-exported at the top level: name -> submodule.

@@ -162,7 +162,7 @@ def test_conv_output_size_agrees_with_keras_layers(n, kernel, stride, dilation, 
 def test_conv_output_size_errors():
     with pytest.raises(ValueError, match=r"kernel extent 5.*larger than the padded input 4"):
         conv_output_size(4, 5)
-    with pytest.raises(ValueError, match="stride must be a positive int, got 0"):
+    with pytest.raises(ValueError, match="stride must be a positive int for a one-axis size, got 0"):
         conv_output_size(8, 3, stride=0)
 
 
@@ -206,3 +206,16 @@ def test_receptive_field_rejects_branches_and_unknown_layers():
     upsampling = keras.Sequential([keras.Input((8, 8, 2)), L.Conv2DTranspose(2, 3)])
     with pytest.raises(ValueError, match="cannot follow.*Conv2DTranspose"):
         receptive_field(upsampling)
+
+
+def test_one_conv_output_size_for_one_axis_and_for_height_width():
+    from course_utils import geometry, plotting
+
+    # one implementation, re-exported where lessons look for it
+    assert conv_output_size is geometry.conv_output_size
+    assert not hasattr(plotting, "conv_output_size")
+    assert conv_output_size((28, 20), (5, 3), padding="full") == (32, 22)
+    assert conv_output_size((11, 9), 3, padding=(1, 0), stride=2) == (6, 4)
+    assert conv_output_size(10, 3, padding=(0, 1), stride=2) == 5  # one axis: (before, after)
+    with pytest.raises(ValueError, match="kernel_size must be a positive int for a one-axis"):
+        conv_output_size(10, (3, 3))

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from course_utils import plotting
+from course_utils import geometry, plotting
 
 
 @pytest.fixture(autouse=True)
@@ -216,7 +216,8 @@ def test_plot_complexity_from_a_summary_like_object():
     (10, 3, 2, 1, 3, (8, 8)),
 ])
 def test_conv_output_size_and_figure(size, kernel, padding, stride, dilation, expected):
-    assert plotting.conv_output_size(size, kernel, padding=padding, stride=stride,
+    as_pair = (size, size) if isinstance(size, int) else size  # an int size gives one axis
+    assert geometry.conv_output_size(as_pair, kernel, padding=padding, stride=stride,
                                      dilation=dilation) == expected
     fig = plotting.plot_conv_steps(size, kernel, padding=padding, stride=stride,
                                    dilation=dilation, steps=2)
@@ -236,7 +237,7 @@ def test_conv_output_size_matches_keras(padding, stride, dilation):
 
     layer = keras.layers.Conv2D(1, 3, padding=padding, strides=stride, dilation_rate=dilation)
     keras_shape = layer.compute_output_shape((None, 11, 9, 1))
-    assert plotting.conv_output_size((11, 9), 3, padding=padding, stride=stride,
+    assert geometry.conv_output_size((11, 9), 3, padding=padding, stride=stride,
                                      dilation=dilation) == tuple(keras_shape[1:3])
 
 
@@ -256,7 +257,8 @@ def test_conv_steps_padding_taps_and_strides():
     with pytest.raises(ValueError, match="larger than the padded input"):
         plotting.plot_conv_steps(3, 5)
     with pytest.raises(ValueError, match="padding must be"):
-        plotting.conv_output_size(5, 3, padding="full")
+        plotting.plot_conv_steps(5, 3, padding="wide")
+    assert plotting.plot_conv_steps(5, 3, padding="full", steps=1).output_size == (7, 7)
 
 
 def test_animate_conv_one_frame_per_output():

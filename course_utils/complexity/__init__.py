@@ -2,7 +2,7 @@
 
 ``summarize(model)`` gives a per-layer table (parameters, trainable parameters, MACs
 per example, activation size) whose parameter total equals ``model.count_params()``;
-``conv_output_size`` is the output-length formula; ``receptive_field(model)`` follows
+``conv_output_size`` is the output-size formula (from :mod:`course_utils.geometry`); ``receptive_field(model)`` follows
 a chain of convolutions and pooling. The MAC convention is documented in
 :mod:`course_utils.complexity._layers`: one multiply-accumulate per weight use in
 convolution and dense layers; pooling, merges, activations and normalisation are

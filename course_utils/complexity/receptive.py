@@ -23,41 +23,9 @@ import math
 import keras
 
 from course_utils.complexity import _layers
-from course_utils.scratch._shapes import effective_kernel, output_length, pad_amounts
+from course_utils.geometry import conv_output_size, effective_kernel, output_length, pad_amounts
 
 __all__ = ["conv_output_size", "receptive_field", "ReceptiveFieldRow"]
-
-
-def conv_output_size(n: int, kernel_size: int, *, padding: str | int | tuple[int, int] = "valid",
-                     stride: int = 1, dilation: int = 1) -> int:
-    """Output length of a convolution or pooling along one axis.
-
-    Parameters
-    ----------
-    n : int
-        Input length.
-    kernel_size : int
-    padding : {"valid", "same", "full"}, int or (before, after), default="valid"
-        ``"valid"`` gives ``n - k + 1``, ``"same"`` gives ``n`` (``ceil(n / stride)``
-        with a stride, as in Keras), ``"full"`` gives ``n + k - 1``; an int pads both ends.
-    stride, dilation : int, default=1
-
-    Returns
-    -------
-    int
-        ``floor((n + p_before + p_after - k_eff) / stride) + 1``.
-    """
-    for name, value in (("n", n), ("kernel_size", kernel_size), ("stride", stride),
-                        ("dilation", dilation)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}.")
-    pads = pad_amounts(n, kernel_size, stride, dilation, padding)
-    k_eff = effective_kernel(kernel_size, dilation)
-    if n + sum(pads) < k_eff:
-        raise ValueError(f"kernel extent {k_eff} (kernel_size={kernel_size}, "
-                         f"dilation={dilation}) is larger than the padded input "
-                         f"{n + sum(pads)} (n={n}, padding={pads}).")
-    return output_length(n, kernel_size, stride, dilation, pads)
 
 
 @dataclasses.dataclass(frozen=True)

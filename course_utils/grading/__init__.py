@@ -15,7 +15,7 @@ Everything is printed to stdout: output on stderr zeroes an nbgrader test cell.
 
 Submodules
 ----------
-shapes    GradingError, check_shape
+shape_checks  GradingError, check_shape
 values    check_array, check_value
 models    check_model (imports Keras on first use)
 scoring   check, Part, part, points, Checker
@@ -27,7 +27,7 @@ from __future__ import annotations
 from course_utils.grading.autograde import autograde_guard
 from course_utils.grading.models import check_model
 from course_utils.grading.scoring import Checker, Part, check, part, points
-from course_utils.grading.shapes import GradingError, check_shape
+from course_utils.grading.shape_checks import GradingError, check_shape
 from course_utils.grading.values import check_array, check_value
 
 __all__ = [

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from course_utils.grading.shapes import GradingError, _fmt, _same, _shape_message
+from course_utils.grading.shape_checks import GradingError, _fmt, _same, _shape_message
 
 __all__ = ["check_model"]
 

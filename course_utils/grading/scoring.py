@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from course_utils.grading.models import check_model
-from course_utils.grading.shapes import GradingError, check_shape  # noqa: F401 (doctest)
+from course_utils.grading.shape_checks import GradingError, check_shape  # noqa: F401 (doctest)
 from course_utils.grading.values import check_array, check_value
 
 __all__ = ["check", "Part", "part", "points", "Checker"]

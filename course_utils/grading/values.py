@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from course_utils.grading.shapes import GradingError, check_shape
+from course_utils.grading.shape_checks import GradingError, check_shape
 
 __all__ = ["check_array", "check_value"]
 

@@ -15,7 +15,7 @@ Modules
 images      ``plot_images``, ``plot_kernels``, ``plot_feature_maps``
 training    ``plot_history``, ``LiveHistory``, ``confusion_matrix``, ``plot_confusion_matrix``
 complexity  ``plot_complexity``
-conv        ``conv_output_size``, ``plot_conv_steps``, ``animate_conv``
+conv        ``plot_conv_steps``, ``animate_conv`` (sizes: ``course_utils.geometry``)
 """
 
 from __future__ import annotations
@@ -24,14 +24,14 @@ from typing import Any
 
 from course_utils.plotting import training as _training
 from course_utils.plotting.complexity import plot_complexity
-from course_utils.plotting.conv import animate_conv, conv_output_size, plot_conv_steps
+from course_utils.plotting.conv import animate_conv, plot_conv_steps
 from course_utils.plotting.images import plot_feature_maps, plot_images, plot_kernels
 from course_utils.plotting.training import confusion_matrix, plot_confusion_matrix, plot_history
 
 __all__ = [
     "plot_images", "plot_kernels", "plot_feature_maps", "plot_history",
     "LiveHistory", "TrainingCurves", "confusion_matrix", "plot_confusion_matrix",
-    "plot_complexity", "conv_output_size", "plot_conv_steps", "animate_conv",
+    "plot_complexity", "plot_conv_steps", "animate_conv",
 ]
 
 

@@ -1,5 +1,6 @@
-"""Convolution arithmetic: output size of a 2-D convolution, and a kernel
-sliding over a padded input (a figure of the first steps, or an animation).
+"""A kernel sliding over a padded input: a figure of the first steps, or an animation.
+
+The arithmetic (padding, output size) comes from :mod:`course_utils.geometry`.
 """
 
 from __future__ import annotations
@@ -11,67 +12,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-__all__ = ["conv_output_size", "plot_conv_steps", "animate_conv"]
+from course_utils.geometry import conv_geometry
 
-
-# --------------------------------------------------------------------------- convolution arithmetic
-def _pair(value: Any, what: str) -> tuple[int, int]:
-    pair = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and v >= 1 for v in pair):
-        raise ValueError(f"{what} must be a positive int or a pair of them, got {value!r}.")
-    return int(pair[0]), int(pair[1])
-
-
-def _geometry(input_size: Any, kernel_size: Any, padding: Any, stride: Any,
-              dilation: Any) -> dict[str, Any]:
-    """Padding per side, effective kernel and output size of a 2-D convolution."""
-    size, kernel = _pair(input_size, "input_size"), _pair(kernel_size, "kernel_size")
-    stride, dilation = _pair(stride, "stride"), _pair(dilation, "dilation")
-    span = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))  # effective kernel size
-    if padding == "valid":
-        pads = ((0, 0), (0, 0))
-    elif padding == "same":  # Keras/TensorFlow rule: output = ceil(n / s), extra pad after
-        totals = [max((-(-n // s) - 1) * s + e - n, 0) for n, s, e in zip(size, stride, span)]
-        pads = tuple((t // 2, t - t // 2) for t in totals)
-    elif isinstance(padding, (int, np.integer)) and padding >= 0:
-        pads = ((int(padding),) * 2,) * 2
-    elif (isinstance(padding, Sequence) and len(padding) == 2
-          and all(isinstance(p, (int, np.integer)) and p >= 0 for p in padding)):
-        pads = ((int(padding[0]),) * 2, (int(padding[1]),) * 2)
-    elif (isinstance(padding, Sequence) and len(padding) == 2
-          and all(isinstance(p, Sequence) and len(p) == 2 for p in padding)):
-        pads = tuple((int(a), int(b)) for a, b in padding)
-    else:
-        raise ValueError(f"padding must be 'valid', 'same', an int, (pad_h, pad_w) or "
-                         f"((top, bottom), (left, right)); got {padding!r}.")
-    padded = tuple(n + a + b for n, (a, b) in zip(size, pads))
-    output = tuple((p - e) // s + 1 for p, e, s in zip(padded, span, stride))
-    if min(output) < 1:
-        raise ValueError(f"the kernel (effective size {span}) is larger than the padded "
-                         f"input {padded}: no output position (expected span <= padded size).")
-    return {"size": size, "kernel": kernel, "stride": stride, "dilation": dilation,
-            "span": span, "pads": pads, "padded": padded, "output": output}
-
-
-def conv_output_size(input_size: int | Sequence[int], kernel_size: int | Sequence[int], *,
-                     padding: Any = "valid", stride: int | Sequence[int] = 1,
-                     dilation: int | Sequence[int] = 1) -> tuple[int, int]:
-    """Output height and width of a 2-D convolution.
-
-    ``out = floor((n + pad_before + pad_after - d * (k - 1) - 1) / s) + 1`` per
-    axis; ``"same"`` pads so that ``out = ceil(n / s)`` (as Keras does).
-
-    Parameters
-    ----------
-    input_size, kernel_size : int or (int, int)
-    padding : {"valid", "same"}, int, (int, int) or ((int, int), (int, int)), default="valid"
-    stride, dilation : int or (int, int), default=1
-
-    Returns
-    -------
-    tuple of (int, int)
-    """
-    return _geometry(input_size, kernel_size, padding, stride, dilation)["output"]
+__all__ = ["plot_conv_steps", "animate_conv"]
 
 
 def _step_arrays(geo: dict[str, Any], index: int) -> tuple[np.ndarray, np.ndarray, tuple]:
@@ -133,7 +76,7 @@ def plot_conv_steps(input_size: int | Sequence[int], kernel_size: int | Sequence
     Parameters
     ----------
     input_size, kernel_size : int or (int, int)
-    padding, stride, dilation : see :func:`conv_output_size`
+    padding, stride, dilation : see :func:`course_utils.geometry.conv_output_size`
     steps : int or sequence of int, default=4
         How many output positions to show (the first ones, row by row), or
         their row-major indices.
@@ -145,7 +88,8 @@ def plot_conv_steps(input_size: int | Sequence[int], kernel_size: int | Sequence
     matplotlib.figure.Figure
         Axes ``2 * len(steps)``; ``fig.output_size`` is ``(H_out, W_out)``.
     """
-    geo = _geometry(input_size, kernel_size, padding, stride, dilation)
+    geo = conv_geometry(input_size, kernel_size, padding=padding, stride=stride,
+                        dilation=dilation)
     total = geo["output"][0] * geo["output"][1]
     indices = list(range(min(steps, total))) if isinstance(steps, (int, np.integer)) else list(steps)
     if not indices or not all(0 <= int(i) < total for i in indices):
@@ -197,7 +141,8 @@ def animate_conv(input_size: int | Sequence[int], kernel_size: int | Sequence[in
     """
     from matplotlib.animation import FuncAnimation
 
-    geo = _geometry(input_size, kernel_size, padding, stride, dilation)
+    geo = conv_geometry(input_size, kernel_size, padding=padding, stride=stride,
+                        dilation=dilation)
     total = geo["output"][0] * geo["output"][1]
     fig, (left, right) = plt.subplots(1, 2, figsize=(8, 4.2))
     grid, out, (r0, c0) = _step_arrays(geo, 0)

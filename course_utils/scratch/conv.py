@@ -22,10 +22,10 @@ import dataclasses
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from course_utils.scratch._shapes import (
-    Pair, Padding, check_fits, check_rank, effective_kernel, output_length, resolve_padding,
-    to_pair,
+from course_utils.geometry import (
+    Pair, Padding, effective_kernel, output_length, resolve_padding, to_pair,
 )
+from course_utils.scratch._checks import check_fits, check_rank
 
 __all__ = ["conv2d", "conv2d_backward", "im2col", "col2im", "ConvGeometry", "conv_geometry"]
 

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_utils.scratch._shapes import check_rank
+from course_utils.scratch._checks import check_rank
 
 __all__ = [
     "relu", "relu_backward", "softmax_cross_entropy", "batch_norm", "batch_norm_backward",

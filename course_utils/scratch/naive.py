@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_utils.scratch._shapes import Pair, Padding
+from course_utils.geometry import Pair, Padding
 from course_utils.scratch.conv import _check_kernel, conv_geometry
 
 __all__ = ["conv2d_naive", "conv2d_backward_naive"]

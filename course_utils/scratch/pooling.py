@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from course_utils.scratch._shapes import Pair, check_rank
+from course_utils.geometry import Pair
+from course_utils.scratch._checks import check_rank
 from course_utils.scratch.conv import ConvGeometry, _crop, conv_geometry
 
 __all__ = ["max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward"]
