@@ -62,7 +62,7 @@ def compare(record: Callable[..., Any], dataset: str, recipes_to_run: dict[str, 
     speed-up ``course`` vs ``keras_io``; with ``budget_seconds``, also the accuracy
     of the last evaluation within that many seconds of training.
     """
-    from course_utils import data, recipes
+    from course_utils import data, timing
 
     ds = data.load(dataset)
     pct = f"{target * 100:g}"
@@ -71,7 +71,7 @@ def compare(record: Callable[..., Any], dataset: str, recipes_to_run: dict[str, 
         for label, make in recipes_to_run.items():
             before = load_average()
             recipe = make(seed)
-            result = recipes.train_to_accuracy(
+            result = timing.train_to_accuracy(
                 recipe, ds.x_train, ds.y_train, ds.x_test, ds.y_test, target=target,
                 evaluations_per_epoch=EVALUATIONS_PER_EPOCH, max_seconds=max_seconds[label],
                 stop=stop)

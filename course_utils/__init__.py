@@ -13,7 +13,9 @@ scratch     convolution, pooling and friends from scratch in NumPy
 autodiff    gradients from the active Keras backend, NumPy in and out
 complexity  parameter, MAC and receptive-field counting
 zoo         the classic networks (``get_model``, ``list_models``)
-recipes     fast training set-ups (the MNIST-to-99% recipe, one-cycle schedule)
+recipes     fast training set-ups (the MNIST-to-99% recipe)
+schedules   learning-rate schedules (one-cycle, warm-up and linear decay)
+timing      time to a target accuracy (``train_to_accuracy``)
 plotting    figures for lessons
 grading     exercise and assignment checks
 cli         the ``course`` command
@@ -27,7 +29,7 @@ from typing import Any
 __version__ = "0.1.0"
 
 _SUBMODULES = (
-    "config", "data", "geometry", "scratch", "autodiff", "complexity", "zoo", "recipes", "plotting",
+    "config", "data", "geometry", "scratch", "autodiff", "complexity", "zoo", "recipes", "schedules", "timing", "plotting",
     "grading", "cli",
 )
 # Public names re-exported at the top level: name -> submodule.

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from course_utils import data, recipes
+from course_utils import data, recipes, schedules, timing
 
 
 def test_one_cycle_shape():
-    schedule = recipes.one_cycle(1e-2, 100, warmup_fraction=0.25, start_fraction=0.1)
+    schedule = schedules.one_cycle(1e-2, 100, warmup_fraction=0.25, start_fraction=0.1)
     values = np.array([float(schedule(step)) for step in (0, 25, 60, 100)])
     np.testing.assert_allclose(values[:2], [1e-3, 1e-2], rtol=1e-5)
     assert values[1] > values[2] > values[3]
@@ -20,7 +20,7 @@ def test_one_cycle_shape():
                                      "warmup_fraction": 1.0}])
 def test_one_cycle_rejects_bad_values(kwargs):
     with pytest.raises(ValueError, match="must be"):
-        recipes.one_cycle(**kwargs)
+        schedules.one_cycle(**kwargs)
 
 
 def test_model_sizes():
@@ -42,7 +42,7 @@ def test_keras_io_recipe_settings():
 def test_fast_recipe_learns_mnist_subset(real_data_dir):
     ds = data.load("mnist", train_size=10_000, test_size=2_000, seed=0)
     recipe = recipes.fast_mnist_recipe(num_train_images=10_000, epochs=1, seed=0)
-    result = recipes.train_to_accuracy(recipe, ds.x_train, ds.y_train, ds.x_test, ds.y_test,
+    result = timing.train_to_accuracy(recipe, ds.x_train, ds.y_train, ds.x_test, ds.y_test,
                                        target=0.999, evaluations_per_epoch=2)
     # One epoch on 10,000 images: about 97% on held-out test images.
     assert result.final_accuracy > 0.95
@@ -54,7 +54,7 @@ def test_fast_recipe_learns_mnist_subset(real_data_dir):
 def test_stop_at_accuracy_stops_early(real_data_dir):
     ds = data.load("mnist", train_size=4_000, test_size=1_000, seed=1)
     recipe = recipes.fast_mnist_recipe(num_train_images=4_000, epochs=3, seed=1)
-    result = recipes.train_to_accuracy(recipe, ds.x_train, ds.y_train, ds.x_test, ds.y_test,
+    result = timing.train_to_accuracy(recipe, ds.x_train, ds.y_train, ds.x_test, ds.y_test,
                                        target=0.80, evaluations_per_epoch=4)
     assert result.seconds is not None and result.seconds <= result.train_seconds
     assert result.best_accuracy >= 0.80

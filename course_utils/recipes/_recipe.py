@@ -1,0 +1,52 @@
+"""The :class:`Recipe` record: a compiled model and how to train it."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+
+import keras
+import numpy as np
+
+
+@dataclasses.dataclass
+class Recipe:
+    """A compiled model and the settings to train it.
+
+    Attributes
+    ----------
+    name : str
+    model : keras.Model
+        Compiled; its input takes the output of ``prepare``.
+    batch_size : int
+    epochs : int
+        Length of the full schedule (a learning-rate schedule is built for it).
+    validation_split : float
+        Fraction of the training images that ``fit`` holds out (keras-io uses 0.1).
+    prepare : callable
+        ``prepare(x_uint8, y_int) -> (x, y)``, applied once before training.
+    description : str
+    """
+
+    name: str
+    model: keras.Model
+    batch_size: int
+    epochs: int
+    validation_split: float = 0.0
+    prepare: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] = (
+        lambda x, y: (x, y))
+    description: str = ""
+
+    def fit(self, x: np.ndarray, y: np.ndarray, *, callbacks: Sequence | None = None,
+            verbose: int = 0) -> keras.callbacks.History:
+        """Prepare ``(x, y)`` and call ``model.fit`` with the recipe's settings."""
+        x, y = self.prepare(x, y)
+        return self.model.fit(x, y, batch_size=self.batch_size, epochs=self.epochs,
+                              validation_split=self.validation_split,
+                              callbacks=list(callbacks or []), verbose=verbose)
+
+
+def steps_per_epoch(num_images: int, batch_size: int, validation_split: float = 0.0) -> int:
+    """Optimiser steps in one epoch of ``num_images`` (less a validation split)."""
+    train = num_images - int(num_images * validation_split)
+    return max(1, -(-train // batch_size))
