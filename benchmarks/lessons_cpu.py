@@ -1,7 +1,7 @@
 """Execute every lesson notebook in the ``cpu`` profile and record its wall time.
 
 Each ``notebooks/NN_*.ipynb`` present is executed headless with
-:func:`course_utils.cli.execute_notebook` into ``build/bench/`` with
+:func:`course_utils.lessons.execute_notebook` into ``build/bench/`` with
 ``COURSE_PROFILE=cpu``. Recorded per lesson: the wall time in seconds (or a
 failure). Lessons that write a results file to ``$COURSE_RESULTS_DIR`` (set here
 to ``build/results/``) have their figures recorded too: for lesson 05 the test
@@ -41,7 +41,7 @@ _RESULT_READERS = {"05_lenet_mnist": _record_lesson05}
 
 def run(record: Callable[..., dict]) -> None:
     """Execute the lessons one after the other and record their figures."""
-    from course_utils.cli import execute_notebook
+    from course_utils.lessons import execute_notebook
 
     os.environ["COURSE_PROFILE"] = "cpu"
     os.environ["COURSE_RESULTS_DIR"] = str(RESULTS_DIR)

@@ -6,7 +6,7 @@ cheap and ``course_utils.scratch`` works without importing Keras.
 
 Submodules
 ----------
-config      profiles, ``set_seed``, the environment report
+config      profiles, the active backend, ``set_seed``
 data        dataset loaders (``load``, ``available``, ``DatasetUnavailable``)
 geometry    convolution arithmetic: padding, output sizes (NumPy only)
 scratch     convolution, pooling and friends from scratch in NumPy
@@ -18,6 +18,8 @@ schedules   learning-rate schedules (one-cycle, warm-up and linear decay)
 timing      time to a target accuracy (``train_to_accuracy``)
 plotting    figures for lessons
 grading     exercise and assignment checks
+lessons     finding and executing lesson notebooks
+doctor      the environment report and checks of ``course doctor``
 cli         the ``course`` command
 """
 
@@ -30,7 +32,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = (
     "config", "data", "geometry", "scratch", "autodiff", "complexity", "zoo", "recipes", "schedules", "timing", "plotting",
-    "grading", "cli",
+    "grading", "lessons", "doctor", "cli",
 )
 # Public names re-exported at the top level: name -> submodule.
 _EXPORTS = {

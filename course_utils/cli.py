@@ -1,4 +1,8 @@
-"""The ``course`` command: ``doctor``, ``data list|verify|path`` and ``run LESSON``."""
+"""The ``course`` command: ``doctor``, ``data list|verify|path`` and ``run LESSON``.
+
+The work is done elsewhere: :mod:`course_utils.doctor` (the report and checks),
+:mod:`course_utils.data` and :mod:`course_utils.lessons` (finding and executing lessons).
+"""
 
 from __future__ import annotations
 
@@ -8,69 +12,19 @@ import pathlib
 import sys
 import time
 
-REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
-NOTEBOOK_DIR_ENV = "COURSE_NOTEBOOK_DIR"
-
-
 def _quiet_tensorflow() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 
 # ---------------------------------------------------------------- doctor
-def _doctor_checks() -> list[tuple[str, bool, str]]:
-    """(what, ok, advice) for each thing the course needs."""
-    checks = []
-    try:
-        import keras
-        from keras import ops
-
-        value = float(ops.convert_to_numpy(ops.sum(ops.ones((2, 2)))))
-        checks.append((f"Keras {keras.__version__} runs on backend {keras.backend.backend()}",
-                       value == 4.0, "reinstall the backend: pip install -e '.[dev]'"))
-    except Exception as exc:
-        checks.append((f"Keras backend works ({type(exc).__name__}: {exc})", False,
-                       "install a backend: pip install tensorflow-cpu (or set KERAS_BACKEND=jax "
-                       "with jax installed)"))
-    from course_utils import config, data
-
-    try:
-        config.profile_name()
-        checks.append(("COURSE_PROFILE is valid", True, ""))
-    except ValueError as exc:
-        checks.append((str(exc), False, f"unset COURSE_PROFILE or use one of {config.PROFILES}"))
-    cache = data.keras_cache_dir()
-    try:
-        cache.mkdir(parents=True, exist_ok=True)
-        probe = cache / ".course-write-test"
-        probe.write_text("ok")
-        probe.unlink()
-        checks.append((f"dataset cache {cache} is writable", True, ""))
-    except OSError as exc:
-        checks.append((f"dataset cache {cache} is writable ({exc})", False,
-                       "set KERAS_HOME to a writable folder"))
-    data_dir = os.environ.get(data.DATA_DIR_ENV)
-    if data_dir:
-        ok = pathlib.Path(data_dir).expanduser().is_dir()
-        checks.append((f"COURSE_DATA_DIR={data_dir} is a folder", ok,
-                       "point COURSE_DATA_DIR at the folder that holds mnist.npz etc."))
-    try:
-        import ipykernel  # noqa: F401
-        import nbclient  # noqa: F401
-
-        checks.append(("Jupyter kernel and nbclient are installed", True, ""))
-    except ImportError as exc:
-        checks.append((f"Jupyter kernel and nbclient ({exc})", False, "pip install -e '.[dev]'"))
-    return checks
-
-
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from course_utils import config
+    from course_utils import doctor
 
-    print(config.format_report())
+    print(doctor.format_report())
     print()
     failed = 0
-    for what, ok, advice in _doctor_checks():
+    for what, ok, advice in doctor.checks():
         print(f"[{'ok' if ok else 'FAIL'}] {what}")
         if not ok:
             failed += 1
@@ -125,115 +79,25 @@ def cmd_data(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------- run
-def notebook_dir() -> pathlib.Path:
-    """Folder of the lesson notebooks.
-
-    ``$COURSE_NOTEBOOK_DIR`` if set, else ``./notebooks`` if the current folder is a
-    clone of the course, else the ``notebooks/`` of the clone this package was
-    installed from (an editable install).
-    """
-    if os.environ.get(NOTEBOOK_DIR_ENV):
-        return pathlib.Path(os.environ[NOTEBOOK_DIR_ENV])
-    here = pathlib.Path.cwd() / "notebooks"
-    if any(here.glob("[0-9][0-9]_*.ipynb")):
-        return here
-    return REPO_ROOT / "notebooks"
-
-
-def find_lesson(lesson: str) -> pathlib.Path:
-    """Resolve ``"01"``, ``"1"``, ``"01_images_as_tensors"`` or a path to a notebook."""
-    path = pathlib.Path(lesson)
-    if path.suffix == ".ipynb" and path.is_file():
-        return path
-    folder = notebook_dir()
-    notebooks = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
-    key = lesson.zfill(2) if lesson.isdigit() else lesson
-    matches = [nb for nb in notebooks if nb.stem == key or nb.stem.split("_", 1)[0] == key]
-    if len(matches) != 1:
-        listing = "\n  ".join(nb.stem for nb in notebooks) or "(none)"
-        raise SystemExit(f"no single lesson matches {lesson!r} in {folder}; lessons:\n  {listing}")
-    return matches[0]
-
-
-def _cell_source_head(cell) -> str:
-    first = next((line for line in cell.source.splitlines() if line.strip()), "")
-    return first[:70]
-
-
-def execute_notebook(src: pathlib.Path, dst: pathlib.Path, *, timeout: int = 1800,
-                     progress: bool = True):
-    """Execute ``src`` headless with nbclient, save it to ``dst``, return the notebook.
-
-    Raises ``nbclient.exceptions.CellExecutionError`` with the failing cell's
-    index attached as ``cell_index`` when a cell fails.
-    """
-    import nbformat
-    from nbclient import NotebookClient
-    from tqdm.auto import tqdm
-
-    nb = nbformat.read(src, as_version=4)
-    code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
-    bar = tqdm(total=len(code_cells), unit="cell", disable=not progress, desc=src.stem)
-    state = {"index": None}
-
-    def on_start(cell, cell_index):
-        state["index"] = cell_index
-        if cell.cell_type != "code":
-            return
-        bar.set_postfix_str(_cell_source_head(cell)[:40])
-
-    def on_executed(cell, cell_index, execute_reply):
-        bar.update(1)
-
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(src.parent)}},
-                            on_cell_start=on_start, on_cell_executed=on_executed)
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        client.execute()
-    except Exception as exc:
-        exc.cell_index = state["index"]
-        raise
-    finally:
-        bar.close()
-        nbformat.write(nb, dst)
-    return nb
-
-
-def _text_outputs(cell) -> str:
-    parts = []
-    for out in cell.get("outputs", []):
-        if out.get("output_type") == "stream":
-            parts.append(out.get("text", ""))
-        elif "data" in out and "text/plain" in out["data"]:
-            parts.append(out["data"]["text/plain"] + "\n")
-    return "".join(parts).rstrip()
-
-
-def lesson_results(nb) -> str:
-    """Text outputs of the cells tagged ``results`` (else of the last code cell with output)."""
-    tagged = [c for c in nb.cells if "results" in c.get("metadata", {}).get("tags", [])]
-    if not tagged:
-        with_output = [c for c in nb.cells if c.cell_type == "code" and _text_outputs(c)]
-        tagged = with_output[-1:]
-    return "\n".join(_text_outputs(c) for c in tagged if _text_outputs(c))
-
-
 def cmd_run(args: argparse.Namespace) -> int:
-    from course_utils import config
+    from course_utils import config, lessons
 
     if args.profile:
         if args.profile not in config.PROFILES:
             raise SystemExit(f"--profile must be one of {config.PROFILES}, got {args.profile!r}")
         os.environ[config.PROFILE_ENV] = args.profile
+    try:
+        profile = config.profile_name()
+    except ValueError as exc:  # a bad COURSE_PROFILE: one line, not a traceback
+        raise SystemExit(f"{exc} Unset it or pass --profile.") from None
     _quiet_tensorflow()
-    src = find_lesson(args.lesson)
+    src = lessons.find_lesson(args.lesson)
     out_dir = pathlib.Path(args.output_dir)
     dst = out_dir / src.name
-    print(f"Running {src} in the '{config.profile_name()}' profile -> {dst}")
+    print(f"Running {src} in the '{profile}' profile -> {dst}")
     start = time.perf_counter()
     try:
-        nb = execute_notebook(src, dst, timeout=args.timeout, progress=not args.quiet)
+        nb = lessons.execute_notebook(src, dst, timeout=args.timeout, progress=not args.quiet)
     except Exception as exc:
         index = getattr(exc, "cell_index", None)
         print(f"\nFAILED in cell {index} of {src.name}:", file=sys.stderr)
@@ -248,7 +112,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 1
     elapsed = time.perf_counter() - start
     print(f"\nDone in {elapsed:.1f} s. Executed notebook: {dst}")
-    results = lesson_results(nb)
+    notes = lessons.data_notes(nb)
+    if notes:
+        print("\nData used\n---------\n" + "\n".join(notes))
+    results = lessons.lesson_results(nb)
     if results:
         print("\nResults\n-------\n" + results)
     return 0

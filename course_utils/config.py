@@ -1,4 +1,4 @@
-"""Run profiles, seeding and the environment report.
+"""Run profiles, the active backend, and seeding.
 
 Every lesson runs in three profiles:
 
@@ -21,10 +21,9 @@ gives ``gpu``, otherwise ``cpu``) and overridden by the environment variable
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
-import platform
 import random
-import sys
 from typing import Any
 
 import numpy as np
@@ -68,9 +67,20 @@ _DEFAULTS = {
 }
 
 
-def gpu_available() -> bool:
-    """Return True if the active Keras backend sees at least one GPU."""
-    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+def backend_name() -> str:
+    """The active Keras backend, as Keras itself resolves it.
+
+    ``$KERAS_BACKEND`` if set, else the ``backend`` of ``~/.keras/keras.json``,
+    else TensorFlow: ``keras.backend.backend()`` reads all three, so this is right
+    when ``keras.json`` picks another backend. Imports Keras.
+    """
+    import keras
+
+    return keras.backend.backend()
+
+
+@functools.lru_cache(maxsize=None)
+def _gpu_probe(backend: str) -> bool:
     try:
         if backend == "tensorflow":
             import tensorflow as tf
@@ -87,6 +97,15 @@ def gpu_available() -> bool:
     except Exception:  # a broken or missing backend has no GPU to offer
         return False
     return False
+
+
+def gpu_available() -> bool:
+    """True if the active Keras backend sees at least one GPU (probed once per backend)."""
+    try:
+        backend = backend_name()
+    except Exception:  # Keras or its backend fails to import: no GPU to use
+        return False
+    return _gpu_probe(backend)
 
 
 def profile_name() -> str:
@@ -151,88 +170,3 @@ def set_seed(seed: int = 0) -> None:
     import keras
 
     keras.utils.set_random_seed(int(seed))
-
-
-def _device_list() -> list[str]:
-    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
-    try:
-        if backend == "tensorflow":
-            import tensorflow as tf
-
-            return [d.name for d in tf.config.list_physical_devices()]
-        if backend == "jax":
-            import jax
-
-            return [str(d) for d in jax.devices()]
-        if backend == "torch":
-            import torch
-
-            devices = ["cpu"]
-            devices += [f"cuda:{i}" for i in range(torch.cuda.device_count())]
-            return devices
-    except Exception as exc:  # reported, not raised: the report must always print
-        return [f"unavailable ({type(exc).__name__}: {exc})"]
-    return []
-
-
-def environment_report() -> dict[str, Any]:
-    """Describe this environment: versions, backend, devices, profile and datasets.
-
-    Returns
-    -------
-    dict
-        Keys ``python``, ``platform``, ``numpy``, ``keras``, ``backend``,
-        ``backend_version``, ``devices``, ``profile``, ``cache_dir``,
-        ``data_dir`` and ``datasets`` (name -> where it was found, or None).
-    """
-    report: dict[str, Any] = {
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "numpy": np.__version__,
-    }
-    try:
-        import keras
-
-        report["keras"] = keras.__version__
-        report["backend"] = keras.backend.backend()
-    except Exception as exc:
-        report["keras"] = None
-        report["backend"] = None
-        report["keras_error"] = f"{type(exc).__name__}: {exc}"
-    backend = report.get("backend")
-    if backend:
-        module = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}.get(backend)
-        try:
-            report["backend_version"] = __import__(module).__version__
-        except Exception:
-            report["backend_version"] = None
-    report["devices"] = _device_list()
-    try:
-        report["profile"] = profile_name()
-    except ValueError as exc:
-        report["profile"] = None
-        report["profile_error"] = str(exc)
-
-    from course_utils import data
-
-    report["data_dir"] = os.environ.get(data.DATA_DIR_ENV)
-    report["cache_dir"] = str(data.keras_cache_dir())
-    report["datasets"] = {name: data.locate(name) for name in data.FILE_DATASETS}
-    return report
-
-
-def format_report(report: dict[str, Any] | None = None) -> str:
-    """Format :func:`environment_report` as aligned text lines."""
-    report = environment_report() if report is None else report
-    lines = []
-    for key in ("python", "platform", "numpy", "keras", "backend", "backend_version",
-                "profile", "data_dir", "cache_dir"):
-        lines.append(f"{key:<16}{report.get(key)}")
-    lines.append(f"{'devices':<16}{', '.join(report.get('devices') or []) or 'none'}")
-    lines.append("datasets")
-    for name, where in (report.get("datasets") or {}).items():
-        lines.append(f"  {name:<14}{where or 'not found'}")
-    for key in ("keras_error", "profile_error"):
-        if key in report:
-            lines.append(f"{key:<16}{report[key]}")
-    return "\n".join(lines)

@@ -6,7 +6,7 @@ import sys
 import nbformat
 import pytest
 
-from course_utils import cli
+from course_utils import cli, lessons
 
 
 def _course(*args, env=None):
@@ -69,13 +69,13 @@ def _write_notebook(path, cells):
 
 
 def test_find_lesson(tmp_path, monkeypatch):
-    monkeypatch.setenv(cli.NOTEBOOK_DIR_ENV, str(tmp_path))
+    monkeypatch.setenv(lessons.NOTEBOOK_DIR_ENV, str(tmp_path))
     for name in ("01_first.ipynb", "02_second.ipynb"):
         _write_notebook(tmp_path / name, [])
-    assert cli.find_lesson("1").name == "01_first.ipynb"
-    assert cli.find_lesson("02_second").name == "02_second.ipynb"
+    assert lessons.find_lesson("1").name == "01_first.ipynb"
+    assert lessons.find_lesson("02_second").name == "02_second.ipynb"
     with pytest.raises(SystemExit, match="no single lesson matches '07'"):
-        cli.find_lesson("07")
+        lessons.find_lesson("07")
 
 
 def test_run_executes_prints_results_and_names_failing_cell(tmp_path):
@@ -84,7 +84,7 @@ def test_run_executes_prints_results_and_names_failing_cell(tmp_path):
     _write_notebook(tmp_path / "01_ok.ipynb", [ok])
     bad = nbformat.v4.new_code_cell("x = 1\nraise RuntimeError('boom in lesson')")
     _write_notebook(tmp_path / "02_bad.ipynb", [ok, bad])
-    env = {**__import__("os").environ, cli.NOTEBOOK_DIR_ENV: str(tmp_path)}
+    env = {**__import__("os").environ, lessons.NOTEBOOK_DIR_ENV: str(tmp_path)}
     out_dir = tmp_path / "build"
 
     done = _course("run", "01", "--profile", "cpu", "--output-dir", str(out_dir), "--quiet", env=env)
@@ -97,3 +97,31 @@ def test_run_executes_prints_results_and_names_failing_cell(tmp_path):
     assert failed.returncode == 1
     assert "FAILED in cell 1 of 02_bad.ipynb" in failed.stderr
     assert "boom in lesson" in failed.stderr
+
+
+def test_bad_profile_in_the_environment_is_one_clean_line(tmp_path):
+    env = {**__import__("os").environ, "COURSE_PROFILE": "nonsense"}
+    done = _course("run", "01", "--output-dir", str(tmp_path), "--quiet", env=env)
+    assert done.returncode == 1
+    assert "COURSE_PROFILE='nonsense' is not a profile" in done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_cell_label_skips_markers_and_comments():
+    assert lessons.cell_label("# NBVAL_CHECK_OUTPUT\n# a comment\n\nx = compute(1)\n") == "x = compute(1)"
+    assert lessons.cell_label("%matplotlib inline\nimport numpy as np") == "import numpy as np"
+
+
+def test_run_summary_says_which_data_was_used(tmp_path):
+    cell = nbformat.v4.new_code_cell(
+        "print('NOTE: mnist is not available; this run uses mnist_sample instead')\n"
+        "print('Using fashion_mnist: 60,000 training images')")
+    done_cell = nbformat.v4.new_code_cell("print('accuracy 0.9')")
+    done_cell.metadata["tags"] = ["results"]
+    _write_notebook(tmp_path / "03_data.ipynb", [cell, done_cell])
+    env = {**__import__("os").environ, lessons.NOTEBOOK_DIR_ENV: str(tmp_path)}
+    done = _course("run", "03", "--output-dir", str(tmp_path / "build"), "--quiet", env=env)
+    assert done.returncode == 0, done.stderr
+    summary = done.stdout.split("Data used", 1)[1]
+    assert "this run uses mnist_sample instead" in summary and "Using fashion_mnist" in summary
+    assert "TCP" not in done.stdout + done.stderr

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from course_utils import config
+from course_utils import config, doctor
 
 
 def test_profile_from_environment(monkeypatch):
@@ -58,10 +58,47 @@ def test_set_seed_makes_numpy_and_keras_repeatable():
 
 
 def test_environment_report(monkeypatch, isolated_data):
-    report = config.environment_report()
+    report = doctor.environment_report()
     assert report["backend"] in {"tensorflow", "jax", "torch"}
     assert report["keras"].startswith("3.")
     assert report["data_dir"] == str(isolated_data)
     assert report["datasets"]["mnist"] is None
-    text = config.format_report(report)
+    text = doctor.format_report(report)
     assert "backend" in text and "cifar10" in text and "not found" in text
+
+
+def test_backend_name_is_what_keras_resolved():
+    import keras
+
+    assert config.backend_name() == keras.backend.backend()
+
+
+def test_gpu_probe_runs_once_per_backend(monkeypatch):
+    calls = []
+    config._gpu_probe.cache_clear()
+    monkeypatch.setattr(config, "backend_name", lambda: "tensorflow")
+    original = config._gpu_probe.__wrapped__
+
+    @config.functools.lru_cache(maxsize=None)
+    def counting(backend):
+        calls.append(backend)
+        return original(backend)
+
+    monkeypatch.setattr(config, "_gpu_probe", counting)
+    monkeypatch.delenv("COURSE_PROFILE", raising=False)
+    for _ in range(5):
+        config.pick(fast=1, cpu=2, gpu=3)
+    assert calls == ["tensorflow"]
+
+
+def test_doctor_advice_names_the_missing_backend(monkeypatch):
+    # A backend that is asked for but not installed gets advice for that backend.
+    import subprocess
+    import sys
+
+    env = {**__import__("os").environ, "KERAS_BACKEND": "nonexistent_backend"}
+    done = subprocess.run([sys.executable, "-m", "course_utils.cli", "doctor"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 1
+    assert "[FAIL] Keras runs on nonexistent_backend" in done.stdout
+    assert "tensorflow-cpu" not in done.stdout

@@ -21,7 +21,7 @@ import sys
 import nbformat
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
-from course_utils.cli import execute_notebook  # noqa: E402
+from course_utils.lessons import execute_notebook  # noqa: E402
 
 MARK = "# NBVAL_CHECK_OUTPUT"
 
