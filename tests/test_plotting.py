@@ -129,7 +129,7 @@ def test_live_history_records_a_fit():
     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"],
                   run_eagerly=True)  # no graph tracing: seconds faster, same callback calls
     curves = plotting.LiveHistory()
-    assert plotting.TrainingCurves is plotting.LiveHistory
+    assert not hasattr(plotting, "TrainingCurves")  # one name
     assert curves.live is False  # not in a notebook: nothing drawn during fit
     history = model.fit(x, y, epochs=2, batch_size=32, validation_split=0.25,
                         callbacks=[curves], verbose=0)
@@ -266,3 +266,29 @@ def test_animate_conv_one_frame_per_output():
     assert animation.output_size == (2, 2)
     html = animation.to_jshtml()
     assert html.count("data:image/png;base64") == 4
+
+
+def test_plot_curves_labels_log_axes_and_reference_lines():
+    fig = plotting.plot_curves({"sgd": [3.0, 2.0, 1.0], "adam": ([1, 2, 4], [2.5, 1.0, 0.5])},
+                               title="loss", xlabel="epoch", ylabel="loss (nats)", logy=True,
+                               hlines={"target": 0.7})
+    ax = fig.axes[0]
+    assert ax.get_title() == "loss" and ax.get_xlabel() == "epoch"
+    assert ax.get_ylabel() == "loss (nats)" and ax.get_yscale() == "log"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["sgd", "adam", "target"]
+    np.testing.assert_array_equal(ax.lines[1].get_xdata(), [1, 2, 4])
+    np.testing.assert_array_equal(ax.lines[0].get_xdata(), [1, 2, 3])
+    with pytest.raises(ValueError, match="same length"):
+        plotting.plot_curves({"x": ([1, 2], [1, 2, 3])}, title="t", xlabel="x", ylabel="y")
+    with pytest.raises(ValueError, match="non-empty dict"):
+        plotting.plot_curves({}, title="t", xlabel="x", ylabel="y")
+    plt.close("all")
+
+
+def test_importing_plotting_does_not_import_keras():
+    import subprocess
+    import sys
+
+    code = "import sys, course_utils.plotting as p; p.plot_curves; print('keras' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "False", out.stderr

@@ -7,13 +7,14 @@ notebooks can inspect titles, axes and image data. Figures are created through
 with ``;`` (or assign the result) to avoid a second copy from the cell's value.
 Nothing here blocks in a headless run (``MPLBACKEND=Agg``).
 
-``LiveHistory`` (alias ``TrainingCurves``) is a Keras callback; it is built on
-first access so that importing this package does not import Keras.
+``LiveHistory`` is a Keras callback; its module (``live``) is imported on first
+access, so that importing this package does not import Keras.
 
 Modules
 -------
 images      ``plot_images``, ``plot_kernels``, ``plot_feature_maps``
-training    ``plot_history``, ``LiveHistory``, ``confusion_matrix``, ``plot_confusion_matrix``
+training    ``plot_history``, ``plot_curves``, ``confusion_matrix``, ``plot_confusion_matrix``
+live        ``LiveHistory`` (imports Keras; loaded on first use)
 complexity  ``plot_complexity``
 conv        ``plot_conv_steps``, ``animate_conv`` (sizes: ``course_utils.geometry``)
 """
@@ -22,20 +23,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from course_utils.plotting import training as _training
 from course_utils.plotting.complexity import plot_complexity
 from course_utils.plotting.conv import animate_conv, plot_conv_steps
 from course_utils.plotting.images import plot_feature_maps, plot_images, plot_kernels
-from course_utils.plotting.training import confusion_matrix, plot_confusion_matrix, plot_history
+from course_utils.plotting.training import (
+    confusion_matrix, plot_confusion_matrix, plot_curves, plot_history,
+)
 
 __all__ = [
-    "plot_images", "plot_kernels", "plot_feature_maps", "plot_history",
-    "LiveHistory", "TrainingCurves", "confusion_matrix", "plot_confusion_matrix",
+    "plot_images", "plot_kernels", "plot_feature_maps", "plot_history", "plot_curves",
+    "LiveHistory", "confusion_matrix", "plot_confusion_matrix",
     "plot_complexity", "plot_conv_steps", "animate_conv",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("LiveHistory", "TrainingCurves"):  # built on first access: imports Keras
-        return getattr(_training, name)
+    if name == "LiveHistory":  # its module imports Keras: load it on first use
+        from course_utils.plotting.live import LiveHistory
+
+        return LiveHistory
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,8 +1,8 @@
-"""Training and evaluation figures: loss and metric curves per epoch (after
-``fit``, or live with the ``LiveHistory`` Keras callback) and confusion matrices.
+"""Training and evaluation figures: loss and metric curves per epoch after ``fit``,
+any labelled line plot (``plot_curves``), and confusion matrices.
 
-``LiveHistory`` (alias ``TrainingCurves``) is built on first access so that
-importing this module does not import Keras.
+The live version of the training curves, the ``LiveHistory`` callback, is in
+:mod:`course_utils.plotting.live` (it imports Keras).
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ from matplotlib.figure import Figure
 
 from course_utils.plotting._common import _as_labels
 
-__all__ = ["plot_history", "LiveHistory", "TrainingCurves", "confusion_matrix",
-           "plot_confusion_matrix"]
+__all__ = ["plot_history", "plot_curves", "confusion_matrix", "plot_confusion_matrix"]
 
 
 # --------------------------------------------------------------------------- training curves
@@ -82,6 +81,60 @@ def plot_history(history: Any, *, title: str = "Training curves") -> Figure:
     return fig
 
 
+def plot_curves(curves: Mapping[str, Any], *, title: str, xlabel: str, ylabel: str,
+                logx: bool = False, logy: bool = False, markers: bool = True,
+                hlines: Mapping[str, float] | None = None, ax: Any = None) -> Figure:
+    """Draw labelled curves on one axes: the lessons' line plots in one place.
+
+    Parameters
+    ----------
+    curves : dict of {str: sequence of float or (x, y) pair of sequences}
+        One curve per label. A plain sequence is plotted against 1, 2, ...
+    title, xlabel, ylabel : str
+        Required: every figure of the course says what it shows, with units.
+    logx, logy : bool, default=False
+        Logarithmic axes.
+    markers : bool, default=True
+        Mark the points (for few points); False draws plain lines.
+    hlines : dict of {str: float}, optional
+        Labelled horizontal reference lines (a target accuracy, a paper's figure).
+    ax : matplotlib.axes.Axes, optional
+        Draw into this axes instead of a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``fig.axes[0]`` carries the title, labels and a legend with one entry per curve.
+    """
+    if not isinstance(curves, Mapping) or not curves:
+        raise ValueError(f"curves must be a non-empty dict of label -> values, got {curves!r}.")
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6.4, 4))
+    else:
+        fig = ax.figure
+    for label, values in curves.items():
+        if isinstance(values, tuple) and len(values) == 2 and np.ndim(values[0]) == 1:
+            xs, ys = np.asarray(values[0], dtype=float), np.asarray(values[1], dtype=float)
+        else:
+            ys = np.asarray(values, dtype=float)
+            xs = np.arange(1, len(ys) + 1)
+        if xs.shape != ys.shape or ys.ndim != 1:
+            raise ValueError(f"curve {label!r}: x and y must be 1-D of the same length, got "
+                             f"{xs.shape} and {ys.shape}.")
+        ax.plot(xs, ys, "o-" if markers else "-", markersize=3, label=str(label))
+    for label, value in (hlines or {}).items():
+        ax.axhline(value, color="grey", linestyle="--", linewidth=1, label=str(label))
+    if logx:
+        ax.set_xscale("log")
+    if logy:
+        ax.set_yscale("log")
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
 def _in_notebook() -> bool:
     """True inside a Jupyter kernel (an IPython shell with a kernel attached)."""
     try:
@@ -90,80 +143,6 @@ def _in_notebook() -> bool:
         return False
     shell = get_ipython()
     return shell is not None and hasattr(shell, "kernel")
-
-
-def _make_live_history() -> type:
-    import keras  # deferred: importing plotting must not import Keras
-
-    class LiveHistory(keras.callbacks.Callback):
-        """Keras callback that records and draws loss and metrics after every epoch.
-
-        In a notebook the figure is redrawn in place (``clear_output(wait=True)``);
-        elsewhere nothing is drawn during ``fit``. The history is always kept, and
-        ``.figure`` draws it on demand. Successive ``fit`` calls extend it.
-
-        Parameters
-        ----------
-        title : str, default="Training curves"
-        live : bool or None, default=None
-            Redraw during training; ``None`` means "only in a notebook".
-
-        Attributes
-        ----------
-        history : dict of {str: list of float}
-            One value per epoch for every key Keras logs (``loss``, ``val_loss``, ...).
-        figure : matplotlib.figure.Figure
-            The curves drawn from ``history`` (same layout as :func:`plot_history`).
-        """
-
-        def __init__(self, *, title: str = "Training curves", live: bool | None = None):
-            super().__init__()
-            self.title = title
-            self.live = _in_notebook() if live is None else bool(live)
-            self.history: dict[str, list[float]] = {}
-            self._figure: Figure | None = None
-
-        @property
-        def epochs(self) -> int:
-            """Number of epochs recorded."""
-            return max((len(v) for v in self.history.values()), default=0)
-
-        def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
-            done = self.epochs
-            for key, value in (logs or {}).items():
-                self.history.setdefault(key, [math.nan] * done).append(float(value))
-            for values in self.history.values():  # a metric missing this epoch -> NaN
-                values.extend([math.nan] * (done + 1 - len(values)))
-            if self.live:
-                self._show()
-
-        @property
-        def figure(self) -> Figure:
-            if self._figure is None:  # not pyplot-managed: no duplicate at cell end
-                self._figure = Figure(figsize=(9, 3.5))
-            _draw_history(self._figure, self.history,
-                          f"{self.title} ({self.epochs} epoch{'s' * (self.epochs != 1)})")
-            return self._figure
-
-        def _show(self) -> None:
-            import io
-
-            from IPython.display import Image, clear_output, display
-
-            buffer = io.BytesIO()
-            self.figure.savefig(buffer, format="png", dpi=80)
-            clear_output(wait=True)
-            display(Image(data=buffer.getvalue()))
-
-    return LiveHistory
-
-
-def __getattr__(name: str) -> Any:
-    if name in ("LiveHistory", "TrainingCurves"):
-        if "_LiveHistory" not in globals():
-            globals()["_LiveHistory"] = _make_live_history()
-        return globals()["_LiveHistory"]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # --------------------------------------------------------------------------- evaluation
