@@ -2,7 +2,10 @@
 
 Importing the package has no side effects: no downloads, no backend switching,
 no printing. Submodules load on first use, so ``import course_utils`` stays
-cheap and ``course_utils.scratch`` works without importing Keras.
+cheap and ``course_utils.scratch`` works without importing Keras. The one thing
+it arranges is quiet: when TensorFlow is imported later, its C++ start-up notices
+("oneDNN custom operations are on", ...) are kept off stderr (see ``_quiet``).
+Import ``course_utils`` before ``keras`` for that to apply.
 
 Submodules
 ----------
@@ -13,6 +16,7 @@ scratch     convolution, pooling and friends from scratch in NumPy
 autodiff    gradients from the active Keras backend, NumPy in and out
 complexity  parameter, MAC and receptive-field counting
 zoo         the classic networks (``get_model``, ``list_models``)
+augment     data augmentation: presets, PCA colour, test-time augmentation, pipelines
 recipes     fast training set-ups (the MNIST-to-99% recipe)
 schedules   learning-rate schedules (one-cycle, warm-up and linear decay)
 timing      time to a target accuracy (``train_to_accuracy``)
@@ -28,10 +32,13 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from course_utils import _quiet
+
 __version__ = "0.1.0"
+_quiet.install()
 
 _SUBMODULES = (
-    "config", "data", "geometry", "scratch", "autodiff", "complexity", "zoo", "recipes", "schedules", "timing", "plotting",
+    "config", "data", "geometry", "scratch", "autodiff", "complexity", "zoo", "augment", "recipes", "schedules", "timing", "plotting",
     "grading", "lessons", "doctor", "cli",
 )
 # Public names re-exported at the top level: name -> submodule.

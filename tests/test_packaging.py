@@ -1,8 +1,10 @@
 """The packaging files agree with each other and the repository stays clean."""
 
+import os
 import pathlib
 import re
 import subprocess
+import sys
 import tomllib
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -59,3 +61,21 @@ def test_notebooks_committed_without_outputs():
     result = subprocess.run(["nbstripout", "--keep-count", "--verify", *map(str, notebooks)],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_tensorflow_start_up_notices_stay_off_stderr():
+    # course_utils imported first: TensorFlow's C++ notices are filtered, nothing else printed
+    code = "import course_utils; from course_utils import zoo; import keras; keras.ops.ones(2)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          env={k: v for k, v in os.environ.items() if k != "TF_ENABLE_ONEDNN_OPTS"})
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+
+
+def test_filtered_stderr_keeps_everything_but_the_notices(capfd):
+    from course_utils import _quiet
+
+    with _quiet.filtered_stderr():
+        os.write(2, b"I0000 port.cc:153] oneDNN custom operations are on. Blah\n")
+        os.write(2, b"a real warning\n")
+    assert capfd.readouterr().err == "a real warning\n"

@@ -12,7 +12,7 @@ access, so that importing this package does not import Keras.
 
 Modules
 -------
-images      ``plot_images``, ``plot_kernels``, ``plot_feature_maps``
+images      ``plot_images``, ``plot_kernels``, ``plot_feature_maps``, ``plot_augmentations``
 training    ``plot_history``, ``plot_curves``, ``confusion_matrix``, ``plot_confusion_matrix``
 live        ``LiveHistory`` (imports Keras; loaded on first use)
 complexity  ``plot_complexity``
@@ -25,13 +25,15 @@ from typing import Any
 
 from course_utils.plotting.complexity import plot_complexity
 from course_utils.plotting.conv import animate_conv, plot_conv_steps
-from course_utils.plotting.images import plot_feature_maps, plot_images, plot_kernels
+from course_utils.plotting.images import (
+    plot_augmentations, plot_feature_maps, plot_images, plot_kernels,
+)
 from course_utils.plotting.training import (
     confusion_matrix, plot_confusion_matrix, plot_curves, plot_history,
 )
 
 __all__ = [
-    "plot_images", "plot_kernels", "plot_feature_maps", "plot_history", "plot_curves",
+    "plot_images", "plot_kernels", "plot_feature_maps", "plot_augmentations", "plot_history", "plot_curves",
     "LiveHistory", "confusion_matrix", "plot_confusion_matrix",
     "plot_complexity", "plot_conv_steps", "animate_conv",
 ]

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 
 from course_utils.plotting._common import _as_labels
 
-__all__ = ["plot_images", "plot_kernels", "plot_feature_maps"]
+__all__ = ["plot_images", "plot_kernels", "plot_feature_maps", "plot_augmentations"]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -238,5 +238,51 @@ def plot_feature_maps(feature_maps: Any, *, max_channels: int | None = 32,
         ax.set_yticks([])
     fig.suptitle(f"{title} ({maps.shape[0]}x{maps.shape[1]} pixels, "
                  f"{count} of {maps.shape[-1]} channels)")
+    fig.tight_layout()
+    return fig
+
+
+def plot_augmentations(image: Any, augmentation: Any, *, draws: int = 7,
+                       title: str | None = None, ncols: int | None = None) -> Figure:
+    """One image and ``draws`` random augmentations of it, each titled.
+
+    Parameters
+    ----------
+    image : array-like, shape (H, W, C)
+        uint8 in [0, 255] or float in [0, 1].
+    augmentation : callable
+        Called once as ``augmentation(batch, training=True)`` on ``draws`` copies of
+        the image (a ``keras.Sequential`` of random layers draws once per copy).
+    draws : int, default=7
+    title : str, optional
+        Default: the augmentation's ``name``.
+    ncols : int, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``draws + 1`` axes: ``"original"``, then ``"draw 1"``, ``"draw 2"``, ...
+    """
+    image = np.asarray(image)
+    if image.ndim != 3:
+        raise ValueError(f"image must be one (H, W, C) image, got shape {image.shape}.")
+    if int(draws) < 1:
+        raise ValueError(f"draws must be a positive integer, got {draws!r}.")
+    batch = np.repeat(image[None], int(draws), axis=0)
+    out = augmentation(batch, training=True)
+    out = np.asarray(out.numpy() if hasattr(out, "numpy") else out)  # a backend tensor
+    top = 255.0 if image.dtype == np.uint8 else 1.0
+    shown = [image] + [np.clip(o, 0, top).astype(image.dtype) for o in out]  # same scale as input
+    fig, axes = _grid(len(shown), ncols)
+    for i, (ax, picture) in enumerate(zip(axes, shown)):
+        ax.imshow(picture.squeeze(-1) if picture.shape[-1] == 1 else picture,
+                  cmap="gray" if picture.shape[-1] == 1 else None)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        size = "x".join(str(d) for d in picture.shape[:2])
+        ax.set_title("original" if i == 0 else f"draw {i}" + ("" if picture.shape == image.shape
+                                                            else f" ({size})"), fontsize=8)
+    fig.suptitle(title or f"{getattr(augmentation, 'name', 'augmentation')}: "
+                 f"{draws} random draws of one image")
     fig.tight_layout()
     return fig
