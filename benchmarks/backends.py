@@ -26,23 +26,18 @@ import sys
 import time
 from typing import Any, Callable
 
+from benchmarks import harness
+
 BACKENDS = ("tensorflow", "jax", "torch")
 TEST_PATTERNS = ("tests/test_zoo.py", "tests/test_scratch*.py", "tests/test_complexity*.py")
 BATCH_SIZE = 128
 WARMUP = 3
 STEPS = 10
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOT = harness.ROOT
 
 
 def _env(backend: str) -> dict[str, str]:
-    env = dict(os.environ, KERAS_BACKEND=backend, COURSE_PROFILE="fast",
-               TF_CPP_MIN_LOG_LEVEL="2")
-    env.setdefault("COURSE_DATA_DIR", str(ROOT.parent / "shared" / "datasets"))
-    return env
-
-
-def _load() -> float:
-    return round(os.getloadavg()[0], 2)
+    return harness.environment(os.environ, KERAS_BACKEND=backend, COURSE_PROFILE="fast")
 
 
 def parse_pytest_counts(output: str) -> dict[str, int]:
@@ -103,14 +98,14 @@ def run(record: Callable[..., Any]) -> None:
     # Part 2 first: it is short, and comparable only if the three run back to back.
     steps: dict[str, dict[str, Any]] = {}
     for backend in BACKENDS:
-        before = _load()
+        before = harness.load_average()
         proc = subprocess.run([sys.executable, "-m", "benchmarks.backends", "--step-time"],
                               cwd=ROOT, env=_env(backend), capture_output=True, text=True)
         lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
         if proc.returncode != 0 or not lines:
             print(f"  {backend}: step-time run failed:\n{(proc.stdout + proc.stderr)[-2000:]}")
             continue
-        steps[backend] = {**json.loads(lines[-1]), "load_before": before, "load_after": _load()}
+        steps[backend] = {**json.loads(lines[-1]), "load_before": before, "load_after": harness.load_average()}
     for backend, row in steps.items():
         load = max(row["load_before"], row["load_after"])
         flops = 6 * row["macs_per_image"] * BATCH_SIZE  # forward + backward ~ 3x forward
@@ -125,9 +120,9 @@ def run(record: Callable[..., Any]) -> None:
                    backend=backend, load_average_1min=load,
                    note="median step time of this backend / TensorFlow's, same run; >1 is slower")
     for backend in BACKENDS:
-        before = _load()
+        before = harness.load_average()
         result = run_tests(backend)
-        load = max(before, _load())
+        load = max(before, harness.load_average())
         print(f"  {backend}: {result['passed']} passed, {result['failed']} failed, "
               f"{result['skipped']} skipped, {result['errors']} errors in "
               f"{result['seconds']:.0f} s (load {load})")

@@ -75,8 +75,6 @@ def run(record: Callable[..., dict]) -> None:
     scratch.conv2d_backward_naive(d1, x1, w, padding="same")
     t_naive = (time.perf_counter() - start) * BATCH
 
-    # other processes share the cores; the 1-minute load average shows how busy they were
-    workload["load_average_1min"] = round(os.getloadavg()[0], 2)
     record("scratch_im2col_forward_seconds", t_fwd, "s", **workload)
     record("keras_ops_conv_forward_seconds", t_keras_fwd, "s", **workload)
     record("scratch_im2col_forward_backward_seconds", t_scratch, "s", **workload)

@@ -25,6 +25,8 @@ import sys
 import time
 from typing import Any, Callable
 
+from benchmarks import harness
+
 BATCH_SIZE = 512
 WARMUP = 5
 STEPS = 30
@@ -95,7 +97,7 @@ def run(record: Callable[..., Any]) -> None:
               "Run this on a machine with a CUDA GPU and jax[cuda].")
         return
     device = devices[0]
-    load = round(os.getloadavg()[0], 2)
+    load = harness.load_average()
     row = _child("--resnet20")[0]
     record("resnet20_train_images_per_s_b512", round(row["images_per_s"], 1), "images/s",
            backend="jax", device=device, load_average_1min=load, step_s=row["step_s"],

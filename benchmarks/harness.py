@@ -13,13 +13,36 @@ import sys
 from typing import Any, Callable
 
 HERE = pathlib.Path(__file__).resolve().parent
+ROOT = HERE.parent
 RESULTS = HERE / "results.jsonl"
-_NOT_BENCHMARKS = {"__init__", "__main__", "harness", "report"}
+# The development machines keep real datasets beside the clone; users set COURSE_DATA_DIR.
+DEFAULT_DATA_DIR = ROOT.parent / "shared" / "datasets"
+LOAD_KEY = "load_average_1min"
+_NOT_BENCHMARKS = {"__init__", "__main__", "harness", "report", "common"}
 
 
 def list_benchmarks() -> list[str]:
     """Names of the benchmark modules in this folder, sorted."""
     return sorted(p.stem for p in HERE.glob("*.py") if p.stem not in _NOT_BENCHMARKS)
+
+
+def load_average() -> float:
+    """One-minute load average of this machine (other processes slow the timings)."""
+    return round(os.getloadavg()[0], 2)
+
+
+def environment(env: dict[str, str] | None = None, **overrides: str) -> dict[str, str]:
+    """The environment a benchmark (or its child process) runs in.
+
+    ``COURSE_DATA_DIR`` defaults to ``../shared/datasets`` beside the clone, TensorFlow's
+    C++ logs are quiet; ``overrides`` are applied last. Without ``env`` this updates
+    and returns ``os.environ`` (for in-process benchmarks); with it, a new dict.
+    """
+    target = os.environ if env is None else dict(env)
+    target.setdefault("COURSE_DATA_DIR", str(DEFAULT_DATA_DIR))
+    target.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    target.update(overrides)
+    return target
 
 
 def _cpu_model() -> str:
@@ -65,11 +88,18 @@ def machine_description() -> dict[str, Any]:
 
 
 def make_recorder(benchmark: str, results: pathlib.Path = RESULTS) -> Callable[..., dict]:
-    """Return ``record(metric, value, unit, **extra)`` bound to ``benchmark``."""
+    """Return ``record(metric, value, unit, **extra)`` bound to ``benchmark``.
+
+    Every row gets the backend, the machine and the 1-minute load average
+    (``load_average_1min``; a benchmark passes its own when it measured the load
+    over its run).
+    """
     machine = machine_description()
     backend = os.environ.get("KERAS_BACKEND", "tensorflow")
 
     def record(metric: str, value: float, unit: str, **extra: Any) -> dict:
+        """Append one figure; the load average is added unless ``extra`` gives it."""
+        extra.setdefault(LOAD_KEY, load_average())
         row = {"benchmark": benchmark, "metric": metric, "value": value, "unit": unit,
                "backend": backend, **extra, "machine": machine}
         print(f"  {benchmark:<22} {metric:<48} {value:>12.4g} {unit}", flush=True)

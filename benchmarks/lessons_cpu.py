@@ -20,6 +20,8 @@ import pathlib
 import time
 from typing import Callable
 
+from benchmarks import harness
+
 REPO = pathlib.Path(__file__).resolve().parent.parent
 BUILD = REPO / "build" / "bench"
 RESULTS_DIR = REPO / "build" / "results"

@@ -25,6 +25,8 @@ import os
 import statistics
 from typing import Any, Callable
 
+from benchmarks import harness
+
 RUNS = 3
 TARGET = 0.99
 EVALUATIONS_PER_EPOCH = 2
@@ -32,17 +34,6 @@ KERAS_IO_MAX_EPOCHS = 15
 KERAS_IO_MAX_SECONDS = 600.0  # training time cap per run (the machine is shared)
 TARGET_SECONDS = 20.0
 TARGET_SPEEDUP = 5.0
-
-
-def _environment() -> None:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    os.environ.setdefault("COURSE_DATA_DIR", os.path.join(os.path.dirname(__file__), "..", "..",
-                                                          "shared", "datasets"))
-
-
-def load_average() -> float:
-    """One-minute load average of this machine (other processes slow the timings)."""
-    return round(os.getloadavg()[0], 2)
 
 
 def median_or_none(values: list[float | None]) -> float | None:
@@ -69,7 +60,7 @@ def compare(record: Callable[..., Any], dataset: str, recipes_to_run: dict[str, 
     results: dict[str, list] = {label: [] for label in recipes_to_run}
     for seed in range(runs):
         for label, make in recipes_to_run.items():
-            before = load_average()
+            before = harness.load_average()
             recipe = make(seed)
             result = timing.train_to_accuracy(
                 recipe, ds.x_train, ds.y_train, ds.x_test, ds.y_test, target=target,
@@ -82,7 +73,7 @@ def compare(record: Callable[..., Any], dataset: str, recipes_to_run: dict[str, 
                 "epochs": reached["epoch"] if reached else None,
                 "best_accuracy": result.best_accuracy, "train_seconds": result.train_seconds,
                 "epochs_trained": result.epochs, "recipe": recipe.description,
-                "load_before": before, "load_after": load_average(),
+                "load_before": before, "load_after": harness.load_average(),
                 "at_budget": result.accuracy_at(budget_seconds) if budget_seconds else None,
             })
             row = results[label][-1]
@@ -133,7 +124,7 @@ def compare(record: Callable[..., Any], dataset: str, recipes_to_run: dict[str, 
 
 
 def run(record: Callable[..., Any]) -> None:
-    _environment()
+    harness.environment()
     from course_utils import recipes
 
     makers = {"course": lambda seed: recipes.fast_mnist_recipe(seed=seed),

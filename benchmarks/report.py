@@ -15,7 +15,7 @@ import sys
 HERE = pathlib.Path(__file__).resolve().parent
 RESULTS = HERE / "results.jsonl"
 README = HERE / "README.md"
-LOAD_KEYS = ("load_average_1min", "load_avg_1min", "load_average", "loadavg")
+LOAD_KEY = "load_average_1min"
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 
 
@@ -59,7 +59,7 @@ def table(rows: list[dict]) -> str:
         desc = f"{machine.get('cpu', '?')}, {machine.get('cores', '?')} cores"
         if machine.get("gpu"):
             desc += f", {machine['gpu']}"
-        load = next((row[k] for k in LOAD_KEYS if k in row), "")
+        load = row.get(LOAD_KEY, "")
         lines.append("| " + " | ".join(_cell(c) for c in (
             row.get("benchmark"), row.get("metric"), row.get("backend"), _value(row),
             row.get("unit", ""), load, desc, machine.get("date", ""), row.get("note", ""))) + " |")

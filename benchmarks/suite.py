@@ -20,21 +20,18 @@ import time
 import xml.etree.ElementTree as ET
 from typing import Any, Callable
 
+from benchmarks import harness
+
 from benchmarks.backends import parse_pytest_counts
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOT = harness.ROOT
 TARGET_SECONDS = 15 * 60
 
 
 def _env() -> dict[str, str]:
-    env = dict(os.environ, COURSE_PROFILE="fast", TF_CPP_MIN_LOG_LEVEL="2")
-    env.setdefault("COURSE_DATA_DIR", str(ROOT.parent / "shared" / "datasets"))
+    env = harness.environment(os.environ, COURSE_PROFILE="fast")
     env.pop("KERAS_BACKEND", None)
     return env
-
-
-def _load() -> float:
-    return round(os.getloadavg()[0], 2)
 
 
 def seconds_per_file(junit_xml: pathlib.Path) -> dict[str, float]:
@@ -52,13 +49,13 @@ def seconds_per_file(junit_xml: pathlib.Path) -> dict[str, float]:
 def run(record: Callable[..., Any]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         junit = pathlib.Path(tmp) / "suite.xml"
-        before = _load()
+        before = harness.load_average()
         start = time.perf_counter()
         proc = subprocess.run([sys.executable, "-m", "pytest", "-n", "2", "-q",
                                f"--junitxml={junit}"], cwd=ROOT, env=_env(),
                               capture_output=True, text=True)
         seconds = time.perf_counter() - start
-        load = max(before, _load())
+        load = max(before, harness.load_average())
         output = proc.stdout + proc.stderr
         counts = parse_pytest_counts(output)
         print("    " + "\n    ".join(output.strip().splitlines()[-15:]))
@@ -81,12 +78,12 @@ def run(record: Callable[..., Any]) -> None:
         print(f"    {secs:7.1f} s  {name}")
     if os.environ.get("SUITE_NOTEBOOKS_SEPARATELY") == "1":
         for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
-            before = _load()
+            before = harness.load_average()
             start = time.perf_counter()
             proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                                    str(notebook.relative_to(ROOT))], cwd=ROOT, env=_env(),
                                   capture_output=True, text=True)
             record(f"notebook_alone_seconds:{notebook.name}",
                    round(time.perf_counter() - start, 1), "s", profile="fast",
-                   returncode=proc.returncode, load_average_1min=max(before, _load()),
+                   returncode=proc.returncode, load_average_1min=max(before, harness.load_average()),
                    how="python -m pytest notebooks/<file> alone, kernel start included")
