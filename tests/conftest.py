@@ -22,8 +22,7 @@ SHARED_DATA = os.environ.get("COURSE_DATA_DIR")
 def real_data_dir() -> pathlib.Path:
     """The folder of real MNIST / Fashion-MNIST files (``$COURSE_DATA_DIR``)."""
     if not SHARED_DATA or not (pathlib.Path(SHARED_DATA) / "mnist.npz").is_file():
-        pytest.skip("needs the real MNIST files: set COURSE_DATA_DIR to a folder holding mnist.npz "
-                    "(CI sets COURSE_DATA_DIR=../shared/datasets)")
+        pytest.skip("needs real MNIST: set COURSE_DATA_DIR to a folder with mnist.npz")
     return pathlib.Path(SHARED_DATA)
 
 

@@ -257,8 +257,7 @@ def _skip_without_real_mnist(assignment: str) -> None:
     from course_utils import data
 
     if assignment in NEEDS_REAL_MNIST and data.available()["mnist"] is None:
-        pytest.skip(f"{assignment} trains on the real MNIST: set COURSE_DATA_DIR to a folder "
-                    "holding mnist.npz (CI sets COURSE_DATA_DIR=../shared/datasets)")
+        pytest.skip(f"{assignment} trains on real MNIST: set COURSE_DATA_DIR to a folder with mnist.npz")
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

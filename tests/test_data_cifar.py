@@ -22,8 +22,7 @@ SHARED = os.environ.get("COURSE_DATA_DIR")
 def real_cifar_archive() -> pathlib.Path:
     path = pathlib.Path(SHARED or "/nonexistent") / "cifar-10-images.tar.gz"
     if not path.is_file():
-        pytest.skip("needs the CIFAR-10 JPEG copy: set COURSE_DATA_DIR to a folder holding "
-                    "cifar-10-images.tar.gz")
+        pytest.skip("needs CIFAR-10: set COURSE_DATA_DIR to a folder with cifar-10-images.tar.gz")
     return path
 
 

@@ -79,3 +79,37 @@ def test_filtered_stderr_keeps_everything_but_the_notices(capfd):
         os.write(2, b"I0000 port.cc:153] oneDNN custom operations are on. Blah\n")
         os.write(2, b"a real warning\n")
     assert capfd.readouterr().err == "a real warning\n"
+
+
+def _notebook_definitions(path: pathlib.Path) -> set[str]:
+    """Top-level functions and classes a notebook's code cells define."""
+    import ast
+    import json
+
+    names = set()
+    for cell in json.loads(path.read_text())["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        source = "\n".join(line for line in "".join(cell["source"]).splitlines()
+                           if not line.lstrip().startswith(("%", "!")))
+        names |= {node.name for node in ast.parse(source).body
+                  if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    return names
+
+
+def test_no_helper_is_defined_in_two_notebooks():
+    # A helper two lessons need lives in course_utils, with a test (STYLE.md).
+    seen: dict[str, list[str]] = {}
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        for name in _notebook_definitions(path):
+            seen.setdefault(name, []).append(path.stem[:2])
+    twice = {name: lessons for name, lessons in seen.items() if len(lessons) > 1}
+    assert not twice, f"helpers defined in several lessons (move them to course_utils): {twice}"
+
+
+def test_the_duplicate_helper_check_can_fail(tmp_path):
+    nb = {"cells": [{"cell_type": "code", "source": ["def train(x):\n", "    return x\n"]},
+                    {"cell_type": "markdown", "source": ["def not_code(): pass"]}]}
+    path = tmp_path / "99_x.ipynb"
+    path.write_text(__import__("json").dumps(nb))
+    assert _notebook_definitions(path) == {"train"}
