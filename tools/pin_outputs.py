@@ -3,14 +3,16 @@
 Usage: ``python tools/pin_outputs.py notebooks/01_images_as_tensors.ipynb [...]``
 
 Runs each notebook in the ``fast`` profile (as CI does), then strips every output
-except those of cells starting with ``# NBVAL_CHECK_OUTPUT``, marks those cells
+except those of cells tagged ``nbval-check-output``, marks those cells
 ``keep_output`` (so the nbstripout git filter keeps them) and numbers them (nbval
 ignores a reference cell without an execution count), and clears the other
 execution counts and widget state. The committed file then passes ``nbstripout --verify``
 and nbval compares the pinned cells.
 
 ``python tools/pin_outputs.py --mark-only NOTEBOOK ...`` only adds the
-``keep_output`` marks, without executing anything.
+``keep_output`` marks, without executing anything. A cell that still starts with the
+old ``# NBVAL_CHECK_OUTPUT`` comment gets the tag instead (students never see the
+marker), in both modes.
 """
 
 import os
@@ -24,6 +26,26 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 from course_utils.lessons import execute_notebook  # noqa: E402
 
 MARK = "# NBVAL_CHECK_OUTPUT"
+TAG = "nbval-check-output"
+
+
+def is_pinned(cell) -> bool:
+    """True for a code cell nbval compares: tagged, or (old style) starting with the marker.
+
+    A marker comment is moved into the tag as a side effect.
+    """
+    if cell.cell_type != "code":
+        return False
+    tags = cell.metadata.setdefault("tags", [])
+    lines = cell.source.split("\n")
+    if lines and lines[0].strip() == MARK:
+        cell.source = "\n".join(lines[1:])
+        if TAG not in tags:
+            tags.append(TAG)
+    if not tags:
+        del cell.metadata["tags"]
+        return False
+    return TAG in tags
 
 
 def pin(path: pathlib.Path) -> None:
@@ -35,7 +57,7 @@ def pin(path: pathlib.Path) -> None:
         if cell.cell_type != "code":
             continue
         cell.execution_count = None
-        if cell.source.lstrip().startswith(MARK):
+        if is_pinned(cell):
             # nbval skips a reference cell without an execution count.
             count += 1
             cell.execution_count = count
@@ -59,7 +81,7 @@ def mark_only(path: pathlib.Path) -> None:
     nb = nbformat.read(path, as_version=4)
     count = 0
     for cell in nb.cells:
-        if cell.cell_type == "code" and cell.source.lstrip().startswith(MARK):
+        if is_pinned(cell):
             count += 1
             cell.metadata["keep_output"] = True
             cell.execution_count = count
