@@ -15,6 +15,7 @@ geometry    convolution arithmetic: padding, output sizes (NumPy only)
 scratch     convolution, pooling and friends from scratch in NumPy
 autodiff    gradients from the active Keras backend, NumPy in and out
 complexity  parameter, MAC and receptive-field counting
+layers      Keras layers Keras 3 lacks (``LocallyConnected2D``)
 zoo         the classic networks (``get_model``, ``list_models``)
 augment     data augmentation: presets, PCA colour, test-time augmentation, pipelines
 recipes     fast training set-ups (the MNIST-to-99% recipe)
@@ -38,8 +39,9 @@ __version__ = "0.1.0"
 _quiet.install()
 
 _SUBMODULES = (
-    "config", "data", "geometry", "scratch", "autodiff", "complexity", "zoo", "augment", "recipes", "schedules", "timing", "plotting",
-    "grading", "lessons", "doctor", "cli",
+    "config", "data", "geometry", "scratch", "autodiff", "complexity", "layers", "zoo",
+    "augment", "recipes", "schedules", "timing", "plotting", "grading", "lessons", "doctor",
+    "cli",
 )
 # Public names re-exported at the top level: name -> submodule.
 _EXPORTS = {

@@ -118,6 +118,10 @@ class PCAColor(keras.layers.Layer):
     def compute_output_shape(self, input_shape):
         return input_shape
 
+    def count_macs(self, input_shape, output_shape) -> int:
+        """Augmentation is inactive at inference: 0 MACs, like Keras's random layers."""
+        return 0
+
     def get_config(self):
         return {**super().get_config(), "eigenvalues": self.eigenvalues.tolist(),
                 "eigenvectors": self.eigenvectors.tolist(), "std": self.std,

@@ -20,9 +20,11 @@ global pooling, merges (Add, Concatenate, Multiply, ...), activations, reshapes,
 padding/cropping, dropout and noise, resizing and augmentation, and the normalisation
 layers (BatchNormalization folds into the preceding convolution at inference;
 LayerNormalization, GroupNormalization and friends cost a few elementwise operations
-per activation, which this convention does not count). Any other layer (recurrent,
-attention, Lambda, custom layers, ...) is reported as *not counted* (``None``), never
-silently as zero.
+per activation, which this convention does not count). A layer that defines
+``count_macs(input_shape, output_shape)`` (the layers of :mod:`course_utils.layers`
+and :mod:`course_utils.augment`) reports its own count. Any other layer (recurrent,
+attention, Lambda, other custom layers, ...) is reported as *not counted* (``None``),
+never silently as zero.
 """
 
 from __future__ import annotations
@@ -118,6 +120,11 @@ def layer_macs(layer: keras.layers.Layer, input_shapes: list[Shape] | None,
     for classes, note in ZERO_MAC_NOTES:
         if classes and isinstance(layer, classes):
             return 0, note
+    own_count = getattr(layer, "count_macs", None)
+    if callable(own_count):
+        if not input_shapes or output_shape is None:
+            return None, "not counted: shapes unknown (shared or unbuilt layer?)"
+        return int(own_count(tuple(input_shapes[0]), tuple(output_shape))), ""
     kinds = CONV + CONV_TRANSPOSE + DEPTHWISE + SEPARABLE + DENSE
     if not isinstance(layer, kinds):
         return None, f"not counted: no MAC rule for {type(layer).__name__}"
