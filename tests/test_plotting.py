@@ -292,3 +292,16 @@ def test_importing_plotting_does_not_import_keras():
     code = "import sys, course_utils.plotting as p; p.plot_curves; print('keras' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_plot_tradeoff_labels_every_point_and_separates_close_ones():
+    points = {"mlp": (238_510, 1.67), "lenet300": (266_610, 1.68), "lenet5": (61_706, 0.9)}
+    fig = plotting.plot_tradeoff(points, title="MNIST", xlabel="parameters", ylabel="error (%)",
+                                 reference={"lenet300": (266_610, 3.05), "mlp": (238_510, None)},
+                                 reference_label="paper")
+    ax = fig.axes[0]
+    texts = {t.get_text(): t for t in ax.texts}
+    assert set(texts) == set(points) and ax.get_xscale() == "log"
+    assert texts["mlp"].xyann != texts["lenet300"].xyann  # close points: labels on two sides
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["this run", "paper"]
+    plt.close("all")

@@ -1,5 +1,6 @@
 """Model complexity: parameters and multiply-accumulates per layer, as drawn
-from a :class:`course_utils.complexity.Summary`."""
+from a :class:`course_utils.complexity.Summary`, and the trade-off of cost against
+error across networks."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-__all__ = ["plot_complexity"]
+__all__ = ["plot_complexity", "plot_tradeoff"]
 
 
 def _field(row: Any, key: str) -> Any:
@@ -63,5 +64,58 @@ def plot_complexity(summary: Any, *, title: str | None = None, log_scale: bool =
     axes[0].invert_yaxis()
     fig.suptitle(title or f"{getattr(summary, 'name', 'model')}: {total_params:,} parameters, "
                           f"{total_macs:,} MACs per image")
+    fig.tight_layout()
+    return fig
+
+
+def plot_tradeoff(points: Mapping[str, Any], *, title: str, xlabel: str, ylabel: str,
+                  logx: bool = True, reference: Mapping[str, Any] | None = None,
+                  reference_label: str = "reference") -> Figure:
+    """A labelled scatter of networks: cost (parameters, MACs, seconds) against error.
+
+    Parameters
+    ----------
+    points : dict of {str: (float, float)}
+        Label -> ``(x, y)``, e.g. network -> (parameters, test error in %).
+    title, xlabel, ylabel : str
+    logx : bool, default=True
+        Costs span orders of magnitude.
+    reference : dict of {str: (float, float)}, optional
+        Points of another source (a paper), drawn as squares under the same labels.
+    reference_label : str, default="reference"
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``fig.axes[0].texts`` holds one label per point; labels of points that lie close
+        together are placed on alternate sides so that they do not overlap.
+    """
+    if not points:
+        raise ValueError("points must hold at least one (x, y) pair.")
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    xs = np.array([float(v[0]) for v in points.values()])
+    ys = np.array([float(v[1]) for v in points.values()])
+    ax.scatter(xs, ys, color="C0", label="this run", zorder=3)
+    for label, (x, y) in (reference or {}).items():
+        if y is not None:
+            ax.scatter([x], [y], color="C1", marker="s", zorder=2,
+                       label=reference_label if label == next(iter(reference)) else None)
+    # Place labels: a point close (in axis units) to an earlier one gets its label below.
+    scale_x = np.log10(xs) if logx else xs
+    span_x = max(np.ptp(scale_x), 1e-9)
+    span_y = max(np.ptp(ys), 1e-9)
+    placed: list[tuple[float, float]] = []
+    for label, x, y, sx in zip(points, xs, ys, scale_x):
+        crowded = any(abs(sx - px) / span_x < 0.12 and abs(y - py) / span_y < 0.12
+                      for px, py in placed)
+        ax.annotate(label, (x, y), textcoords="offset points", fontsize=8,
+                    xytext=(6, -11) if crowded else (6, 5))
+        placed.append((sx, y))
+    if logx:
+        ax.set_xscale("log")
+    ax.margins(x=0.2, y=0.15)  # room for the labels of the outermost points
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
     fig.tight_layout()
     return fig

@@ -1,0 +1,55 @@
+"""course_utils.training: one controlled run, on real digits, and its settings."""
+
+import keras
+import numpy as np
+import pytest
+
+from course_utils import augment, data, training
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return data.load("digits", validation_split=0.2, seed=0)  # embedded: no download
+
+
+def test_fit_and_evaluate_reaches_a_real_accuracy(digits):
+    run = training.fit_and_evaluate("lenet300", digits, epochs=8, batch_size=64,
+                                    learning_rate=3e-3)
+    assert run.model.input.dtype == "uint8"
+    assert run.val_accuracy > 0.85 and run.test_accuracy > 0.85   # 8x8 digits, 1,150 images
+    assert run.test_error == pytest.approx(100 * (1 - run.test_accuracy))
+    assert len(run.history["loss"]) == 8 and run.history["loss"][-1] < run.history["loss"][0]
+    assert run.settings["optimizer"] == "adam" and run.settings["schedule"] == "one_cycle"
+
+
+def test_same_seed_same_run(digits):
+    a = training.fit_and_evaluate("lenet300", digits, epochs=1, seed=3)
+    b = training.fit_and_evaluate("lenet300", digits, epochs=1, seed=3)
+    assert a.history["loss"] == pytest.approx(b.history["loss"], rel=1e-5)
+
+
+def test_compare_optimisers_with_label_smoothing_and_augmentation(digits, capsys):
+    runs = training.compare(
+        {"sgd": {"network": "lenet300", "optimizer": "nesterov", "learning_rate": 0.05},
+         "adam": {"network": "lenet300", "optimizer": "adam", "learning_rate": 3e-3}},
+        digits, seeds=(0, 1), epochs=2, label_smoothing=0.1,
+        augmentation=augment.flip_translate(image_size=8, shift=1))
+    assert set(runs) == {"sgd", "adam"} and all(len(r) == 2 for r in runs.values())
+    out = capsys.readouterr().out
+    assert "validation" in out and "± " in out and "(2 seed(s))" in out
+    assert runs["adam"][0].settings["augmentation"] == "flip_translate"
+
+
+def test_schedules_and_errors():
+    assert training.make_schedule("constant", 0.1, 10) == 0.1
+    one_cycle = training.make_schedule("one_cycle", 0.1, 100)
+    assert float(one_cycle(10)) == pytest.approx(0.1, rel=1e-4)
+    linear = training.make_schedule("warmup_linear", 0.1, 100, warmup_fraction=0.2)
+    assert float(linear(100)) == pytest.approx(0.0, abs=1e-7)
+    assert isinstance(training.make_optimizer("nesterov", 0.1), keras.optimizers.SGD)
+    with pytest.raises(ValueError, match="optimizer must be one of"):
+        training.make_optimizer("lion", 0.1)
+    with pytest.raises(ValueError, match="schedule must be one of"):
+        training.make_schedule("cosine_restarts", 0.1, 10)
+    assert training.mean_and_spread([0.9, 0.92]) == "91.00% ± 1.00"
+    assert training.mean_and_spread([0.5]) == "50.00%"
