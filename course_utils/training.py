@@ -32,7 +32,7 @@ __all__ = ["Run", "fit_and_evaluate", "with_uint8_input", "make_optimizer", "mak
            "compare", "mean_and_spread"]
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop")
-SCHEDULES = ("constant", "one_cycle", "warmup_linear")
+SCHEDULES = ("constant", "step", "cosine", "one_cycle", "warmup_linear")
 
 
 @dataclasses.dataclass
@@ -82,12 +82,22 @@ def with_uint8_input(network: keras.Model, input_shape: Sequence[int],
 
 def make_schedule(kind: str, learning_rate: float, total_steps: int, *,
                   warmup_fraction: float = 0.1, start_fraction: float = 0.1):
-    """A learning rate or schedule over ``total_steps``: ``"constant"``, ``"one_cycle"``
-    (:func:`course_utils.schedules.one_cycle`) or ``"warmup_linear"``."""
+    """A learning rate or schedule over ``total_steps``.
+
+    ``"constant"``; ``"step"``: divided by 10 after two thirds of the steps (AlexNet's
+    manual schedule); ``"cosine"``: cosine decay to 0; ``"one_cycle"``
+    (:func:`course_utils.schedules.one_cycle`) and ``"warmup_linear"``
+    (:func:`course_utils.schedules.warmup_linear_decay`) warm up first.
+    """
     if kind not in SCHEDULES:
         raise ValueError(f"schedule must be one of {SCHEDULES}, got {kind!r}.")
     if kind == "constant":
         return float(learning_rate)
+    if kind == "step":
+        return keras.optimizers.schedules.PiecewiseConstantDecay(
+            [max(1, int(total_steps * 2 / 3))], [float(learning_rate), float(learning_rate) / 10])
+    if kind == "cosine":
+        return keras.optimizers.schedules.CosineDecay(float(learning_rate), max(1, total_steps))
     if kind == "one_cycle":
         return schedules.one_cycle(learning_rate, max(2, total_steps),
                                    warmup_fraction=warmup_fraction, start_fraction=start_fraction)
@@ -147,7 +157,7 @@ def fit_and_evaluate(network: keras.Model | str, dataset: Any, *, epochs: int,
     optimizer : {"sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop"}, default="adam"
     learning_rate : float, default=1e-3
         The peak of the schedule.
-    schedule : {"constant", "one_cycle", "warmup_linear"}, default="one_cycle"
+    schedule : {"constant", "step", "cosine", "one_cycle", "warmup_linear"}, default="one_cycle"
     warmup_fraction : float, default=0.1
     weight_decay : float, optional
     label_smoothing : float, default=0.0

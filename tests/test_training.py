@@ -46,6 +46,10 @@ def test_schedules_and_errors():
     assert float(one_cycle(10)) == pytest.approx(0.1, rel=1e-4)
     linear = training.make_schedule("warmup_linear", 0.1, 100, warmup_fraction=0.2)
     assert float(linear(100)) == pytest.approx(0.0, abs=1e-7)
+    step = training.make_schedule("step", 0.1, 90)
+    assert float(step(59)) == pytest.approx(0.1) and float(step(61)) == pytest.approx(0.01)
+    cosine = training.make_schedule("cosine", 0.1, 100)
+    assert float(cosine(50)) == pytest.approx(0.05, rel=1e-4)
     assert isinstance(training.make_optimizer("nesterov", 0.1), keras.optimizers.SGD)
     with pytest.raises(ValueError, match="optimizer must be one of"):
         training.make_optimizer("lion", 0.1)
