@@ -42,6 +42,8 @@ class StopAtAccuracy(keras.callbacks.Callback):
         False keeps training after the target (to record a whole curve).
     batch_size : int, default=1000
         Batch size of the evaluation.
+    predict : callable, optional
+        ``predict(x) -> probabilities`` instead of ``model.predict`` (test-time augmentation).
 
     Attributes
     ----------
@@ -56,8 +58,10 @@ class StopAtAccuracy(keras.callbacks.Callback):
 
     def __init__(self, x: np.ndarray, y: np.ndarray, target: float = 0.99, *,
                  steps_per_epoch: int, evaluations_per_epoch: int = 1,
-                 max_seconds: float | None = None, stop: bool = True, batch_size: int = 1000):
+                 max_seconds: float | None = None, stop: bool = True, batch_size: int = 1000,
+                 predict: Any = None):
         super().__init__()
+        self.predict = predict
         if not 0.0 < target <= 1.0:
             raise ValueError(f"target must be an accuracy in (0, 1], got {target!r}.")
         if not isinstance(evaluations_per_epoch, int) or evaluations_per_epoch < 1:
@@ -108,7 +112,8 @@ class StopAtAccuracy(keras.callbacks.Callback):
         """Measure the accuracy now (not counted as training time) and maybe stop."""
         seconds, cpu_seconds = self.training_seconds(), self.training_cpu_seconds()
         start, cpu_start = time.perf_counter(), time.process_time()
-        probabilities = self.model.predict(self.x, batch_size=self.batch_size, verbose=0)
+        probabilities = (self.predict(self.x) if self.predict is not None
+                         else self.model.predict(self.x, batch_size=self.batch_size, verbose=0))
         accuracy = float(np.mean(np.argmax(probabilities, axis=-1) == self.y))
         self.eval_seconds += time.perf_counter() - start
         self.eval_cpu_seconds += time.process_time() - cpu_start
@@ -188,6 +193,7 @@ def train_to_accuracy(recipe: Recipe, x_train: np.ndarray, y_train: np.ndarray,
     x_eval = recipe.prepare(x_test, y_test)[0]
     steps = steps_per_epoch(len(x_train), recipe.batch_size, recipe.validation_split)
     callback = StopAtAccuracy(x_eval, y_test, target, steps_per_epoch=steps,
+                              predict=recipe.predict if recipe.tta else None,
                               evaluations_per_epoch=evaluations_per_epoch,
                               max_seconds=max_seconds, stop=stop)
     x, y = recipe.prepare(x_train, y_train)

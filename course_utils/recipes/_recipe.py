@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import keras
 import numpy as np
@@ -26,6 +27,12 @@ class Recipe:
     prepare : callable
         ``prepare(x_uint8, y_int) -> (x, y)``, applied once before training.
     description : str
+    augmentation : callable, optional
+        Applied to every training batch off the training step
+        (:func:`course_utils.augment.pipeline`), with ``seed``.
+    tta : {None, "flip", "five", "ten"}, default=None
+        Test-time augmentation used by :meth:`predict`.
+    seed : int, default=0
     """
 
     name: str
@@ -36,14 +43,35 @@ class Recipe:
     prepare: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] = (
         lambda x, y: (x, y))
     description: str = ""
+    augmentation: Any = None
+    tta: str | None = None
+    seed: int = 0
 
     def fit(self, x: np.ndarray, y: np.ndarray, *, callbacks: Sequence | None = None,
             verbose: int = 0) -> keras.callbacks.History:
         """Prepare ``(x, y)`` and call ``model.fit`` with the recipe's settings."""
         x, y = self.prepare(x, y)
-        return self.model.fit(x, y, batch_size=self.batch_size, epochs=self.epochs,
-                              validation_split=self.validation_split,
-                              callbacks=list(callbacks or []), verbose=verbose)
+        if self.augmentation is None:
+            return self.model.fit(x, y, batch_size=self.batch_size, epochs=self.epochs,
+                                  validation_split=self.validation_split,
+                                  callbacks=list(callbacks or []), verbose=verbose)
+        if self.validation_split:
+            raise ValueError("a recipe with augmentation takes its validation split from "
+                             "data.load(validation_split=...), not from fit.")
+        from course_utils import augment
+
+        batches = augment.pipeline(x, y, self.augmentation, batch_size=self.batch_size,
+                                   seed=self.seed)
+        return self.model.fit(batches, epochs=self.epochs, callbacks=list(callbacks or []),
+                              verbose=verbose)
+
+    def predict(self, x: np.ndarray, *, batch_size: int = 1000) -> np.ndarray:
+        """Class probabilities, averaged over the recipe's test-time augmentation."""
+        if self.tta is None:
+            return self.model.predict(x, batch_size=batch_size, verbose=0)
+        from course_utils import augment
+
+        return augment.predict_tta(self.model, x, crops=self.tta, batch_size=batch_size)
 
 
 def steps_per_epoch(num_images: int, batch_size: int, validation_split: float = 0.0) -> int:
