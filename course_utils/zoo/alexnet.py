@@ -67,26 +67,44 @@ CONV_LAYERS = (
 )
 
 
+NORMALIZATIONS = ("lrn", "batch", "none")
+ACTIVATIONS = ("relu", "tanh")
+
+
 def _alexnet(input_shape, num_classes, include_top, pooling, classifier_activation, name,
-             conv_layers, dense_units, two_tower, min_size, dropout=0.5):
+             conv_layers, dense_units, two_tower, min_size, dropout=0.5, activation="relu",
+             normalization="lrn", pool_size=3):
     check_head_args(num_classes, include_top, pooling)
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}.")
+    if normalization not in NORMALIZATIONS:
+        raise ValueError(f"normalization must be one of {NORMALIZATIONS}, got {normalization!r}.")
+    if pool_size not in (2, 3):
+        raise ValueError(f"pool_size must be 3 (overlapping, stride 2) or 2 (non-overlapping), "
+                         f"got {pool_size!r}.")
+    if not 0 <= dropout < 1:
+        raise ValueError(f"dropout must be in [0, 1), got {dropout!r}.")
     inputs = make_input(input_shape, min_size=min_size, model_name=name,
                         fixed_size=include_top)
     x = inputs
     for i, (filters, kernel, stride, groups, lrn, pool) in enumerate(conv_layers, start=1):
         x = layers.Conv2D(filters, kernel, strides=stride,
                           padding="valid" if i == 1 and stride > 1 else "same",
-                          groups=groups if two_tower else 1, activation="relu",
+                          groups=groups if two_tower else 1,
+                          activation=None if normalization == "batch" else activation,
                           name=f"conv{i}")(x)
-        if lrn:
+        if normalization == "batch":  # BN between the convolution and its nonlinearity
+            x = layers.BatchNormalization(name=f"conv{i}_bn")(x)
+            x = layers.Activation(activation, name=f"conv{i}_act")(x)
+        elif lrn and normalization == "lrn":
             x = LocalResponseNormalization(name=f"conv{i}_lrn")(x)
-        if pool:
-            x = layers.MaxPooling2D(3, strides=2, name=f"conv{i}_pool")(x)  # overlapping
+        if pool:  # 3x3 stride 2 overlaps neighbouring windows; 2x2 stride 2 does not
+            x = layers.MaxPooling2D(pool_size, strides=2, name=f"conv{i}_pool")(x)
     if not include_top:
         return keras.Model(inputs, global_pool(x, pooling), name=name)
     x = layers.Flatten(name="flatten")(x)
     for i, units in enumerate(dense_units, start=len(conv_layers) + 1):
-        x = layers.Dense(units, activation="relu", name=f"fc{i}")(x)
+        x = layers.Dense(units, activation=activation, name=f"fc{i}")(x)
         x = layers.Dropout(dropout, name=f"fc{i}_dropout")(x)
     x = layers.Dense(num_classes, activation=classifier_activation, name="predictions")(x)
     return keras.Model(inputs, x, name=name)
@@ -148,14 +166,29 @@ CIFAR_CONV_LAYERS = (
 
 
 def alexnet_cifar(input_shape=(32, 32, 3), num_classes=10, *, include_top=True,
-                  pooling=None, classifier_activation="softmax",
-                  name="alexnet_cifar") -> keras.Model:
-    """AlexNet scaled for 32x32 images (CIFAR-10).
+                  pooling=None, classifier_activation="softmax", width: float = 1.0,
+                  activation: str = "relu", dropout: float = 0.5, normalization: str = "lrn",
+                  pool_size: int = 3, name="alexnet_cifar") -> keras.Model:
+    """AlexNet scaled for 32x32 images (CIFAR-10), with the paper's ingredients as options.
 
     conv1 5x5/1 64 -> LRN -> pool 3/2 (15x15) -> conv2 5x5 192 -> LRN -> pool (7x7)
     -> conv3 256 -> conv4 256 -> conv5 192 -> pool (3x3x192 = 1,728) -> fc6 1024
     -> fc7 512 -> num_classes, with dropout 0.5 after fc6 and fc7. The smallest
     input accepted is 15x15.
+
+    Parameters
+    ----------
+    width : float, default=1.0
+        Multiplies every layer's width (0.5: a quarter of the MACs), for CPU budgets.
+    activation : {"relu", "tanh"}, default="relu"
+        Of every convolution and hidden dense layer (the paper's Figure 1 compares them).
+    dropout : float, default=0.5
+        After fc6 and fc7 (0 switches it off).
+    normalization : {"lrn", "batch", "none"}, default="lrn"
+        LRN after conv1 and conv2 (the paper), batch norm after every convolution
+        (before its activation), or none.
+    pool_size : {3, 2}, default=3
+        3: the paper's overlapping 3x3 stride-2 pooling; 2: non-overlapping 2x2.
 
     References
     ----------
@@ -163,7 +196,14 @@ def alexnet_cifar(input_shape=(32, 32, 3), num_classes=10, *, include_top=True,
 
     Notes
     -----
-    4,087,946 parameters at 32x32x3 and 10 classes.
+    4,087,946 parameters at 32x32x3 and 10 classes with the defaults.
     """
+    if not 0 < width <= 4:
+        raise ValueError(f"width must be in (0, 4], got {width!r}.")
+    scaled = tuple((max(1, round(f * width)), k, s, g, lrn, pool)
+                   for f, k, s, g, lrn, pool in CIFAR_CONV_LAYERS)
+    dense = tuple(max(1, round(u * width)) for u in (1024, 512))
     return _alexnet(input_shape, num_classes, include_top, pooling, classifier_activation,
-                    name, CIFAR_CONV_LAYERS, (1024, 512), two_tower=False, min_size=15)
+                    name, scaled, dense, two_tower=False, min_size=15 if pool_size == 3 else 8,
+                    dropout=dropout, activation=activation, normalization=normalization,
+                    pool_size=pool_size)
