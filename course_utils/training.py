@@ -73,9 +73,9 @@ class Run:
 
 
 def with_uint8_input(network: keras.Model, input_shape: Sequence[int],
-                     name: str | None = None) -> keras.Model:
-    """``network`` behind a ``uint8`` input and ``Rescaling(1/255)``."""
-    inputs = keras.Input(tuple(input_shape), dtype="uint8", name="image")
+                     name: str | None = None, dtype: str = "uint8") -> keras.Model:
+    """``network`` behind an image input (``uint8`` by default) and ``Rescaling(1/255)``."""
+    inputs = keras.Input(tuple(input_shape), dtype=dtype, name="image")
     x = keras.layers.Rescaling(1 / 255, name="rescale")(inputs)
     return keras.Model(inputs, network(x), name=name or network.name)
 
@@ -141,6 +141,7 @@ def fit_and_evaluate(network: keras.Model | str, dataset: Any, *, epochs: int,
                      warmup_fraction: float = 0.1, weight_decay: float | None = None,
                      label_smoothing: float = 0.0, augmentation: Any = None, seed: int = 0,
                      network_options: Mapping[str, Any] | None = None,
+                     input_shape: Sequence[int] | None = None,
                      predict: Callable | None = None, callbacks: Sequence = (),
                      verbose: int = 0) -> Run:
     """Train one network on ``dataset`` and measure it on its validation and test images.
@@ -168,6 +169,10 @@ def fit_and_evaluate(network: keras.Model | str, dataset: Any, *, epochs: int,
         Seeds the weights, the shuffling and the augmentation pipeline.
     network_options : dict, optional
         Passed to the zoo builder when ``network`` is a name.
+    input_shape : tuple, optional
+        The images the network sees, when the augmentation changes their size (random
+        crops); default: the dataset's. The input is ``uint8`` without augmentation and
+        ``float32`` with it (augmented values may leave [0, 255]).
     predict : callable, optional
         ``predict(model, x) -> probabilities`` for the measurements (for example test-time
         augmentation); default ``model.evaluate``.
@@ -181,7 +186,7 @@ def fit_and_evaluate(network: keras.Model | str, dataset: Any, *, epochs: int,
     if not isinstance(epochs, (int, np.integer)) or epochs < 1:
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}.")
     keras.utils.set_random_seed(int(seed))
-    shape = tuple(dataset.x_train.shape[1:])
+    shape = tuple(input_shape or dataset.x_train.shape[1:])
     if isinstance(network, str):
         from course_utils import zoo
 
@@ -189,7 +194,7 @@ def fit_and_evaluate(network: keras.Model | str, dataset: Any, *, epochs: int,
                                 **dict(network_options or {}))
     elif network_options:
         raise ValueError("network_options apply to a zoo name, not to a built model.")
-    model = with_uint8_input(network, shape)
+    model = with_uint8_input(network, shape, dtype="uint8" if augmentation is None else "float32")
     total = int(epochs) * steps_per_epoch(len(dataset.x_train), batch_size)
     lr = make_schedule(schedule, learning_rate, total, warmup_fraction=warmup_fraction)
     loss = (_SmoothedSparseCrossentropy(label_smoothing) if label_smoothing

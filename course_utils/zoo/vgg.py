@@ -43,11 +43,13 @@ PARAMETER_COUNTS = {"A": 132_863_336, "A-LRN": 132_863_336, "B": 133_047_848,
                     "C": 133_638_952, "D": 138_357_544, "E": 143_667_240}
 
 
-def vgg_block(x, layer_specs, *, block: int, batch_norm: bool = False):
+def vgg_block(x, layer_specs, *, block: int, batch_norm: bool = False, width: float = 1.0,
+              kernel_initializer="glorot_uniform"):
     """One VGG block: its convolutions (and LRN) then a 2x2 max-pool, stride 2.
 
     Layers are named like Keras Applications: ``block{block}_conv{i}``,
-    ``block{block}_pool``; with ``batch_norm`` also ``block{block}_bn{i}``.
+    ``block{block}_pool``; with ``batch_norm`` also ``block{block}_bn{i}``. ``width``
+    multiplies the number of filters (for CPU budgets).
     """
     conv_index = 0
     for spec in layer_specs:
@@ -56,22 +58,25 @@ def vgg_block(x, layer_specs, *, block: int, batch_norm: bool = False):
             continue
         kind, filters = spec.split("-")
         kernel_size = int(kind.removeprefix("conv"))
+        filters = max(1, round(int(filters) * width))
         conv_index += 1
         conv_name = f"block{block}_conv{conv_index}"
         if batch_norm:
-            x = layers.Conv2D(int(filters), kernel_size, padding="same", name=conv_name)(x)
+            x = layers.Conv2D(filters, kernel_size, padding="same", name=conv_name,
+                              kernel_initializer=kernel_initializer)(x)
             x = layers.BatchNormalization(epsilon=BN_EPSILON,
                                           name=f"block{block}_bn{conv_index}")(x)
             x = layers.Activation("relu", name=f"block{block}_relu{conv_index}")(x)
         else:
-            x = layers.Conv2D(int(filters), kernel_size, padding="same", activation="relu",
-                              name=conv_name)(x)
+            x = layers.Conv2D(filters, kernel_size, padding="same", activation="relu",
+                              name=conv_name, kernel_initializer=kernel_initializer)(x)
     return layers.MaxPooling2D(2, strides=2, name=f"block{block}_pool")(x)
 
 
 def vgg(config="D", input_shape=(224, 224, 3), num_classes=1000, *, include_top=True,
         pooling=None, classifier_activation="softmax", batch_norm=False,
-        dense_units=(4096, 4096), dropout=0.5, name=None) -> keras.Model:
+        dense_units=(4096, 4096), dropout=0.5, width=1.0, kernel_initializer="glorot_uniform",
+        name=None) -> keras.Model:
     """Build any VGG configuration of :data:`CONFIGS`.
 
     Parameters
@@ -90,6 +95,10 @@ def vgg(config="D", input_shape=(224, 224, 3), num_classes=1000, *, include_top=
         Batch normalisation after every convolution (convolutions keep their bias).
     dense_units : tuple of int, default=(4096, 4096)
     dropout : float, default=0.5
+    width : float, default=1.0
+        Multiplies the number of filters of every convolution.
+    kernel_initializer : str or initializer, default="glorot_uniform"
+        Of the convolutions (Keras's default; ``"he_normal"`` suits ReLU, lesson 06).
     name : str or None
         Default ``"vgg_" + config``.
 
@@ -115,12 +124,15 @@ def vgg(config="D", input_shape=(224, 224, 3), num_classes=1000, *, include_top=
         blocks = config
         name = name or "vgg"
     check_head_args(num_classes, include_top, pooling)
+    if not 0 < width <= 4:
+        raise ValueError(f"width must be in (0, 4], got {width!r}.")
     min_size = 2 ** len(blocks)
     inputs = make_input(input_shape, min_size=min_size, model_name=name,
                         fixed_size=include_top)
     x = inputs
     for block, specs in enumerate(blocks, start=1):
-        x = vgg_block(x, specs, block=block, batch_norm=batch_norm)  # halves H and W
+        x = vgg_block(x, specs, block=block, batch_norm=batch_norm, width=width,
+                      kernel_initializer=kernel_initializer)  # halves H and W
     if not include_top:
         return keras.Model(inputs, global_pool(x, pooling), name=name)
     x = layers.Flatten(name="flatten")(x)                             # (N, 7*7*512) at 224
@@ -298,15 +310,19 @@ def vgg19_bn(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True, p
 
 
 def vgg_cifar(config="D", input_shape=(32, 32, 3), num_classes=10, *, include_top=True,
-              pooling=None, classifier_activation="softmax", name=None) -> keras.Model:
+              pooling=None, classifier_activation="softmax", batch_norm=True, width=1.0,
+              kernel_initializer="glorot_uniform", name=None) -> keras.Model:
     """A VGG configuration for 32x32 images: batch norm, one dense layer on 1x1x512.
 
     The five pools bring 32x32 down to 1x1x512, which ``predictions`` classifies
     directly (no 4096-unit layers). The smallest input accepted is 32x32.
+    ``batch_norm=False`` gives the paper's plain network; ``width`` and
+    ``kernel_initializer`` are passed to :func:`vgg`.
     """
     return vgg(config, input_shape, num_classes, include_top=include_top, pooling=pooling,
-               classifier_activation=classifier_activation, batch_norm=True,
-               dense_units=(), name=name or f"vgg_cifar_{config.lower()}")
+               classifier_activation=classifier_activation, batch_norm=batch_norm,
+               dense_units=(), width=width, kernel_initializer=kernel_initializer,
+               name=name or f"vgg_cifar_{config.lower().replace('-', '_')}")
 
 
 def vgg11_cifar(input_shape=(32, 32, 3), num_classes=10, *, include_top=True, pooling=None,
