@@ -305,3 +305,15 @@ def test_plot_tradeoff_labels_every_point_and_separates_close_ones():
     assert texts["mlp"].xyann != texts["lenet300"].xyann  # close points: labels on two sides
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["this run", "paper"]
     plt.close("all")
+
+
+def test_plot_normalization_axes_highlights_the_right_values():
+    fig = plotting.plot_normalization_axes(groups=2)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert [t.split()[0] for t in titles] == ["batch", "layer", "instance", "group"]
+    assert "over N, H, W" in titles[0] and "3 channels" in titles[3]
+    with pytest.raises(ValueError, match="multiple of groups"):
+        plotting.plot_normalization_axes(channels=5, groups=2)
+    with pytest.raises(ValueError, match="kinds must be among"):
+        plotting.plot_normalization_axes(["weight"])
+    plt.close("all")

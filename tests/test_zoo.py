@@ -41,6 +41,7 @@ EXPECTED_PARAMS = {
     "vgg11_cifar": 9_236_618,
     "vgg16_cifar": 14_736_714,
     "nin": 966_986,
+    "inception_cifar": 346_046,
     "googlenet": 6_998_552,
     "resnet18": 11_703_912,
     "resnet34": 21_823_208,

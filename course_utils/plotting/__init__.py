@@ -13,7 +13,8 @@ access, so that importing this package does not import Keras.
 Modules
 -------
 images      ``plot_images``, ``plot_kernels``, ``plot_feature_maps``, ``plot_augmentations``
-training    ``plot_history``, ``plot_curves``, ``confusion_matrix``, ``plot_confusion_matrix``
+training    ``plot_history``, ``plot_curves``, ``confusion_matrix``, ``plot_confusion_matrix``,
+            ``plot_normalization_axes``
 live        ``LiveHistory`` (imports Keras; loaded on first use)
 complexity  ``plot_complexity``, ``plot_tradeoff``
 conv        ``plot_conv_steps``, ``animate_conv`` (sizes: ``course_utils.geometry``)
@@ -29,12 +30,12 @@ from course_utils.plotting.images import (
     plot_augmentations, plot_feature_maps, plot_images, plot_kernels,
 )
 from course_utils.plotting.training import (
-    confusion_matrix, plot_confusion_matrix, plot_curves, plot_history,
+    confusion_matrix, plot_confusion_matrix, plot_curves, plot_history, plot_normalization_axes,
 )
 
 __all__ = [
     "plot_images", "plot_kernels", "plot_feature_maps", "plot_augmentations", "plot_history", "plot_curves",
-    "LiveHistory", "confusion_matrix", "plot_confusion_matrix",
+    "LiveHistory", "confusion_matrix", "plot_confusion_matrix", "plot_normalization_axes",
     "plot_complexity", "plot_tradeoff", "plot_conv_steps", "animate_conv",
 ]
 

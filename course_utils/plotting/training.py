@@ -17,7 +17,8 @@ from matplotlib.figure import Figure
 
 from course_utils.plotting._common import _as_labels
 
-__all__ = ["plot_history", "plot_curves", "confusion_matrix", "plot_confusion_matrix"]
+__all__ = ["plot_history", "plot_curves", "confusion_matrix", "plot_confusion_matrix",
+           "plot_normalization_axes"]
 
 
 # --------------------------------------------------------------------------- training curves
@@ -227,5 +228,59 @@ def plot_confusion_matrix(y_true: Any, y_pred: Any, *,
     label = {None: "images", "true": "fraction of true class",
              "pred": "fraction of predicted class", "all": "fraction of all images"}[normalize]
     fig.colorbar(image, ax=ax, label=label)
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------- normalisation axes
+NORMALIZATION_KINDS = ("batch", "layer", "instance", "group")
+
+
+def plot_normalization_axes(kinds: Sequence[str] = NORMALIZATION_KINDS, *, batch: int = 4,
+                            channels: int = 6, groups: int = 2) -> Figure:
+    """Which values each normalisation averages together, as cubes (N, C, H x W).
+
+    One panel per kind: a cube of ``batch`` images x ``channels`` channels x the
+    spatial positions (drawn as one axis), with the values that share one mean and
+    variance highlighted: batch norm, one channel over the whole batch; layer norm, one
+    image over all channels; instance norm, one image and one channel; group norm, one
+    image and a group of ``channels // groups`` channels.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One 3-D axes per kind, titled with the kind and the axes it averages over.
+    """
+    unknown = [k for k in kinds if k not in NORMALIZATION_KINDS]
+    if unknown or not kinds:
+        raise ValueError(f"kinds must be among {NORMALIZATION_KINDS}, got {list(kinds)!r}.")
+    if channels % groups:
+        raise ValueError(f"channels ({channels}) must be a multiple of groups ({groups}).")
+    spatial = 4
+    fig = plt.figure(figsize=(3.2 * len(kinds), 3.4))
+    averaged = {"batch": "over N, H, W", "layer": "over C, H, W", "instance": "over H, W",
+                "group": f"over H, W and {channels // groups} channels"}
+    for i, kind in enumerate(kinds, start=1):
+        ax = fig.add_subplot(1, len(kinds), i, projection="3d")
+        filled = np.ones((batch, channels, spatial), dtype=bool)
+        colors = np.empty(filled.shape, dtype=object)
+        colors[...] = "#dddddd"
+        if kind == "batch":
+            colors[:, 0, :] = "tab:blue"                      # channel 0, every image
+        elif kind == "layer":
+            colors[0, :, :] = "tab:blue"                      # image 0, every channel
+        elif kind == "instance":
+            colors[0, 0, :] = "tab:blue"                      # image 0, channel 0
+        else:
+            colors[0, : channels // groups, :] = "tab:blue"   # image 0, first group
+        ax.voxels(filled, facecolors=colors, edgecolor="white", linewidth=0.3)
+        ax.set_xlabel("N (images)", fontsize=7, labelpad=-8)
+        ax.set_ylabel("C (channels)", fontsize=7, labelpad=-8)
+        ax.set_zlabel("H, W (positions)", fontsize=7, labelpad=-8)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_zticks([])
+        ax.set_title(f"{kind} norm\n(mean and variance {averaged[kind]})", fontsize=9)
+    fig.suptitle("Which values share one mean and variance (blue)", fontsize=10)
     fig.tight_layout()
     return fig

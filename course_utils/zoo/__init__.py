@@ -33,6 +33,7 @@ vgg11_cifar               A, batch norm        32x32x3      9,236,618
 vgg16_cifar               D, batch norm        32x32x3      14,736,714
 nin                       Lin 2014             32x32x3      966,986
 googlenet                 Szegedy 2015         224x224x3    6,998,552 (13,378,280 + aux)
+inception_cifar           Szegedy 2015 (small) 32x32x3      346,046 (1,238,138 no bottlenecks)
 resnet18 / resnet34       He 2016              224x224x3    11,703,912 / 21,823,208
 resnet50                  He 2016              224x224x3    25,636,712
 resnet101 / resnet152     He 2016              224x224x3    44,707,176 / 60,419,944
@@ -69,7 +70,7 @@ from course_utils.zoo.alexnet import (LocalResponseNormalization, alexnet, alexn
                                       alexnet_two_tower)
 from course_utils.zoo.densenet import (dense_block, densenet121, densenet169, densenet201,
                                        densenet_bc100, transition_layer)
-from course_utils.zoo.googlenet import googlenet, inception_module
+from course_utils.zoo.googlenet import googlenet, inception_cifar, inception_module
 from course_utils.zoo.lenet import (ChannelSelect, ScaledTanh, Subsampling, lenet1, lenet5,
                                     lenet5_modern, lenet300, linear_classifier, mlp)
 from course_utils.zoo.mobilenet import (depthwise_separable_block, inverted_residual_block,
@@ -87,14 +88,14 @@ from course_utils.zoo.resnet_v2 import (preact_block, preact_resnet18, preact_re
 from course_utils.zoo.se import se_block, se_resnet20, se_resnet50
 from course_utils.zoo.vgg import (CONFIGS as VGG_CONFIGS, vgg, vgg11, vgg11_bn, vgg11_cifar,
                                   vgg11_lrn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg16_cifar,
-                                  vgg16c, vgg19, vgg19_bn)
+                                  vgg16c, vgg19, vgg19_bn, vgg_cifar)
 
 _BUILDERS = (
     linear_classifier, mlp, lenet300, lenet1, lenet5, lenet5_modern,
     alexnet, alexnet_two_tower, alexnet_cifar,
     vgg11, vgg11_lrn, vgg13, vgg16c, vgg16, vgg19,
     vgg11_bn, vgg13_bn, vgg16_bn, vgg19_bn, vgg11_cifar, vgg16_cifar,
-    nin, googlenet,
+    nin, googlenet, inception_cifar,
     resnet18, resnet34, resnet50, resnet101, resnet152, plain18, plain34,
     resnet20, resnet32, resnet44, resnet56, resnet110,
     plain20, plain32, plain44, plain56, plain110,
@@ -145,7 +146,7 @@ def get_model(name: str, **kwargs) -> keras.Model:
 __all__ = [
     "get_model", "list_models", "MODELS", "VGG_CONFIGS",
     *MODELS,
-    "resnet", "resnet_cifar", "vgg",
+    "resnet", "resnet_cifar", "vgg", "vgg_cifar",
     "basic_block", "bottleneck_block", "preact_block", "inception_module", "dense_block",
     "transition_layer", "se_block", "depthwise_separable_block", "inverted_residual_block",
     "mlpconv_block",

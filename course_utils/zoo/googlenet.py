@@ -1,7 +1,8 @@
 """GoogLeNet / Inception v1 (Szegedy et al. 2015) and the Inception module.
 
 Builders: ``googlenet`` (optionally with its two auxiliary classifiers as extra
-outputs) and the reusable block :func:`inception_module`.
+outputs), ``inception_cifar`` (a small Inception network for 32x32 images, with and
+without bottlenecks and an auxiliary head) and the reusable block :func:`inception_module`.
 
 References
 ----------
@@ -37,13 +38,14 @@ AUX_AFTER = ("4a", "4d")
 
 def inception_module(x, filters_1x1: int, filters_3x3_reduce: int, filters_3x3: int,
                      filters_5x5_reduce: int, filters_5x5: int, filters_pool_proj: int,
-                     *, name: str):
+                     *, name: str, bottleneck: bool = True):
     """Four parallel branches concatenated along the channels.
 
     1x1 conv | 1x1 reduce -> 3x3 conv | 1x1 reduce -> 5x5 conv | 3x3 max-pool -> 1x1
     projection. The 1x1 "bottleneck" convolutions cut the channels before the
-    expensive 3x3 and 5x5 convolutions. All convolutions use ReLU and 'same' padding,
-    so the output has the input's height and width and
+    expensive 3x3 and 5x5 convolutions (``bottleneck=False`` leaves them out, so the
+    3x3 and 5x5 convolutions see all input channels). All convolutions use ReLU and
+    'same' padding, so the output has the input's height and width and
     ``filters_1x1 + filters_3x3 + filters_5x5 + filters_pool_proj`` channels.
     Layers are named ``{name}_1x1``, ``{name}_3x3_reduce``, ``{name}_3x3``, ...
     """
@@ -51,9 +53,12 @@ def inception_module(x, filters_1x1: int, filters_3x3_reduce: int, filters_3x3: 
         return layers.Conv2D(filters, kernel_size, padding="same", activation="relu",
                              name=f"{name}_{suffix}")(tensor)
 
+    def reduce(tensor, filters, suffix):
+        return conv(tensor, filters, 1, suffix) if bottleneck else tensor
+
     branch_1 = conv(x, filters_1x1, 1, "1x1")
-    branch_3 = conv(conv(x, filters_3x3_reduce, 1, "3x3_reduce"), filters_3x3, 3, "3x3")
-    branch_5 = conv(conv(x, filters_5x5_reduce, 1, "5x5_reduce"), filters_5x5, 5, "5x5")
+    branch_3 = conv(reduce(x, filters_3x3_reduce, "3x3_reduce"), filters_3x3, 3, "3x3")
+    branch_5 = conv(reduce(x, filters_5x5_reduce, "5x5_reduce"), filters_5x5, 5, "5x5")
     pooled = layers.MaxPooling2D(3, strides=1, padding="same", name=f"{name}_pool")(x)
     branch_pool = conv(pooled, filters_pool_proj, 1, "pool_proj")
     return layers.Concatenate(name=f"{name}_concat")(
@@ -136,3 +141,82 @@ def googlenet(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True,
     x = layers.Dense(num_classes, activation=classifier_activation, name="predictions")(x)
     outputs = [x, *aux_outputs] if aux_classifiers else x
     return keras.Model(inputs, outputs, name=name)
+
+
+# A small layout for 32x32 images: the proportions of 3a, 3b, 4a and 4b at half width.
+CIFAR_LAYOUT = (
+    ("3a", (32, 48, 64, 8, 16, 16)),
+    ("3b", (64, 64, 96, 16, 48, 32)),
+    "pool",
+    ("4a", (96, 48, 104, 8, 24, 32)),
+    ("4b", (80, 56, 112, 12, 32, 32)),
+)
+
+
+def inception_cifar(input_shape=(32, 32, 3), num_classes=10, *, include_top=True,
+                    pooling=None, classifier_activation="softmax", bottleneck: bool = True,
+                    aux_classifier: bool = False, width: float = 1.0,
+                    name="inception_cifar") -> keras.Model:
+    """A small GoogLeNet for CIFAR-10: four Inception modules, optionally without bottlenecks.
+
+    conv 3x3 64 -> max-pool 3/2 (16x16) -> inception 3a, 3b -> max-pool 3/2 (8x8) ->
+    inception 4a, 4b -> global average pooling -> dropout 0.4 -> classifier. No batch
+    normalisation, as in GoogLeNet.
+
+    Parameters
+    ----------
+    bottleneck : bool, default=True
+        False removes the 1x1 reductions before the 3x3 and 5x5 convolutions (the
+        pool projections stay, so every module keeps its output channels).
+    aux_classifier : bool, default=False
+        Also return an auxiliary classifier on the output of 3b (5x5/3 average pool,
+        1x1 conv, dense, dropout 0.7): the model then has two outputs
+        ``[predictions, aux_predictions]``; GoogLeNet weights the auxiliary loss by 0.3.
+    width : float, default=1.0
+        Multiplies every layer's filters.
+
+    References
+    ----------
+    Szegedy et al., "Going deeper with convolutions", CVPR 2015; scaled for this course.
+
+    Notes
+    -----
+    346,046 parameters at 32x32x3 and 10 classes with the defaults (49,396,224 MACs per
+    image); 1,238,138 without bottlenecks (146,344,448 MACs); the auxiliary head adds
+    147,914.
+    """
+    check_head_args(num_classes, include_top, pooling)
+    if aux_classifier and not include_top:
+        raise ValueError("aux_classifier=True needs include_top=True; "
+                         f"got include_top={include_top!r}.")
+    if not 0 < width <= 4:
+        raise ValueError(f"width must be in (0, 4], got {width!r}.")
+
+    def scaled(filters):
+        return max(1, round(filters * width))
+
+    inputs = make_input(input_shape, min_size=16, model_name=name)
+    x = layers.Conv2D(scaled(64), 3, padding="same", activation="relu", name="stem_conv")(inputs)
+    x = layers.MaxPooling2D(3, strides=2, padding="same", name="pool1")(x)            # (N, 16, 16, 64)
+    aux = None
+    for item in CIFAR_LAYOUT:
+        if item == "pool":
+            x = layers.MaxPooling2D(3, strides=2, padding="same", name="pool2")(x)    # (N, 8, 8, C)
+            continue
+        label, filters = item
+        x = inception_module(x, *(scaled(f) for f in filters), name=f"inception_{label}",
+                             bottleneck=bottleneck)
+        if aux_classifier and label == "3b":
+            a = layers.AveragePooling2D(5, strides=3, name="aux_pool")(x)              # (N, 4, 4, C)
+            a = layers.Conv2D(scaled(64), 1, activation="relu", name="aux_conv")(a)
+            a = layers.Flatten(name="aux_flatten")(a)
+            a = layers.Dense(scaled(128), activation="relu", name="aux_fc")(a)
+            a = layers.Dropout(0.7, name="aux_dropout")(a)
+            aux = layers.Dense(num_classes, activation=classifier_activation,
+                               name="aux_predictions")(a)
+    if not include_top:
+        return keras.Model(inputs, global_pool(x, pooling), name=name)
+    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    x = layers.Dropout(0.4, name="dropout")(x)
+    x = layers.Dense(num_classes, activation=classifier_activation, name="predictions")(x)
+    return keras.Model(inputs, [x, aux] if aux_classifier else x, name=name)
