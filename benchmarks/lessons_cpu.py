@@ -3,7 +3,7 @@
 Each ``notebooks/NN_*.ipynb`` present is executed headless with
 :func:`course_utils.lessons.execute_notebook` into ``build/bench/`` with
 ``COURSE_PROFILE=cpu``. Recorded per lesson: the wall time in seconds (or a
-failure). Lessons that write a results file to ``$COURSE_RESULTS_DIR`` (set here
+failure), with the text of its ``results`` cells and the data it used. Lessons that write a results file to ``$COURSE_RESULTS_DIR`` (set here
 to ``build/results/``) have their figures recorded too: for lesson 05 the test
 error of every network of the MNIST table (and of Fashion-MNIST).
 
@@ -41,6 +41,19 @@ def _record_lesson05(record: Callable[..., dict], path: pathlib.Path) -> None:
 _RESULT_READERS = {"05_lenet_mnist": _record_lesson05}
 
 
+def _results_text(executed: pathlib.Path) -> dict:
+    """What the lesson reports: its ``results`` cells and the data it used (for the row)."""
+    import nbformat
+
+    from course_utils.lessons import data_notes, lesson_results
+
+    try:
+        nb = nbformat.read(executed, as_version=4)
+    except (OSError, ValueError):
+        return {}
+    return {"results": lesson_results(nb), "data": data_notes(nb)}
+
+
 def run(record: Callable[..., dict]) -> None:
     """Execute the lessons one after the other and record their figures."""
     from course_utils.lessons import execute_notebook
@@ -66,8 +79,9 @@ def run(record: Callable[..., dict]) -> None:
                    lesson=src.stem[:2], error=f"{type(exc).__name__}: {str(exc)[-300:]}",
                    cell_index=getattr(exc, "cell_index", None))
             continue
-        record(f"{src.stem} cpu profile wall time", round(time.perf_counter() - start, 1), "s",
-               lesson=src.stem[:2])
+        seconds = round(time.perf_counter() - start, 1)
+        record(f"{src.stem} cpu profile wall time", seconds, "s", lesson=src.stem[:2],
+               **_results_text(BUILD / src.name))
         reader = _RESULT_READERS.get(src.stem)
         if reader is not None and result_file.exists():
             reader(record, result_file)
