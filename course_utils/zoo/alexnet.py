@@ -12,6 +12,7 @@ convolutional neural networks", NeurIPS 2012.
 from __future__ import annotations
 
 import keras
+import numpy as np
 from keras import layers, ops
 
 from course_utils.zoo._common import check_head_args, global_pool, make_input
@@ -39,14 +40,16 @@ class LocalResponseNormalization(layers.Layer):
         self.alpha = float(alpha)
         self.beta = float(beta)
 
+    def build(self, input_shape):
+        channels = int(input_shape[-1])
+        index = np.arange(channels)
+        # band[c', c] = 1 when |c - c'| <= depth_radius: the window of channel c
+        self.band = (np.abs(index[:, None] - index[None, :]) <= self.depth_radius)
+
     def call(self, inputs):
         squared = ops.square(inputs)
-        r = self.depth_radius
-        padded = ops.pad(squared, [[0, 0], [0, 0], [0, 0], [r, r]])
-        channels = inputs.shape[-1]
-        window = padded[..., 0:channels]
-        for offset in range(1, 2 * r + 1):  # sum of the 2r+1 neighbouring channels
-            window = window + padded[..., offset:offset + channels]
+        # the sum of the 2r+1 neighbouring channels, as one (C x C) matrix product per pixel
+        window = ops.matmul(squared, ops.convert_to_tensor(self.band, dtype=squared.dtype))
         return inputs / ops.power(self.bias + self.alpha * window, self.beta)
 
     def compute_output_shape(self, input_shape):
@@ -73,7 +76,8 @@ ACTIVATIONS = ("relu", "tanh")
 
 def _alexnet(input_shape, num_classes, include_top, pooling, classifier_activation, name,
              conv_layers, dense_units, two_tower, min_size, dropout=0.5, activation="relu",
-             normalization="lrn", pool_size=3):
+             normalization="lrn", pool_size=3, kernel_initializer="glorot_uniform",
+             bn_momentum=0.99):
     check_head_args(num_classes, include_top, pooling)
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}.")
@@ -92,9 +96,9 @@ def _alexnet(input_shape, num_classes, include_top, pooling, classifier_activati
                           padding="valid" if i == 1 and stride > 1 else "same",
                           groups=groups if two_tower else 1,
                           activation=None if normalization == "batch" else activation,
-                          name=f"conv{i}")(x)
+                          kernel_initializer=kernel_initializer, name=f"conv{i}")(x)
         if normalization == "batch":  # BN between the convolution and its nonlinearity
-            x = layers.BatchNormalization(name=f"conv{i}_bn")(x)
+            x = layers.BatchNormalization(momentum=bn_momentum, name=f"conv{i}_bn")(x)
             x = layers.Activation(activation, name=f"conv{i}_act")(x)
         elif lrn and normalization == "lrn":
             x = LocalResponseNormalization(name=f"conv{i}_lrn")(x)
@@ -104,7 +108,8 @@ def _alexnet(input_shape, num_classes, include_top, pooling, classifier_activati
         return keras.Model(inputs, global_pool(x, pooling), name=name)
     x = layers.Flatten(name="flatten")(x)
     for i, units in enumerate(dense_units, start=len(conv_layers) + 1):
-        x = layers.Dense(units, activation=activation, name=f"fc{i}")(x)
+        x = layers.Dense(units, activation=activation, kernel_initializer=kernel_initializer,
+                         name=f"fc{i}")(x)
         x = layers.Dropout(dropout, name=f"fc{i}_dropout")(x)
     x = layers.Dense(num_classes, activation=classifier_activation, name="predictions")(x)
     return keras.Model(inputs, x, name=name)
@@ -168,7 +173,8 @@ CIFAR_CONV_LAYERS = (
 def alexnet_cifar(input_shape=(32, 32, 3), num_classes=10, *, include_top=True,
                   pooling=None, classifier_activation="softmax", width: float = 1.0,
                   activation: str = "relu", dropout: float = 0.5, normalization: str = "lrn",
-                  pool_size: int = 3, name="alexnet_cifar") -> keras.Model:
+                  pool_size: int = 3, kernel_initializer="glorot_uniform",
+                  bn_momentum: float = 0.9, name="alexnet_cifar") -> keras.Model:
     """AlexNet scaled for 32x32 images (CIFAR-10), with the paper's ingredients as options.
 
     conv1 5x5/1 64 -> LRN -> pool 3/2 (15x15) -> conv2 5x5 192 -> LRN -> pool (7x7)
@@ -189,6 +195,11 @@ def alexnet_cifar(input_shape=(32, 32, 3), num_classes=10, *, include_top=True,
         (before its activation), or none.
     pool_size : {3, 2}, default=3
         3: the paper's overlapping 3x3 stride-2 pooling; 2: non-overlapping 2x2.
+    kernel_initializer : str or initializer, default="glorot_uniform"
+        Of every convolution and dense layer (``"he_normal"`` suits ReLU, lesson 06).
+    bn_momentum : float, default=0.9
+        Of the batch norms (``normalization="batch"``): lower than Keras's 0.99, so that the
+        running statistics used at test time keep up with a short run.
 
     References
     ----------
@@ -206,4 +217,5 @@ def alexnet_cifar(input_shape=(32, 32, 3), num_classes=10, *, include_top=True,
     return _alexnet(input_shape, num_classes, include_top, pooling, classifier_activation,
                     name, scaled, dense, two_tower=False, min_size=15 if pool_size == 3 else 8,
                     dropout=dropout, activation=activation, normalization=normalization,
-                    pool_size=pool_size)
+                    pool_size=pool_size, kernel_initializer=kernel_initializer,
+                    bn_momentum=bn_momentum)

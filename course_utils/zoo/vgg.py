@@ -44,7 +44,7 @@ PARAMETER_COUNTS = {"A": 132_863_336, "A-LRN": 132_863_336, "B": 133_047_848,
 
 
 def vgg_block(x, layer_specs, *, block: int, batch_norm: bool = False, width: float = 1.0,
-              kernel_initializer="glorot_uniform"):
+              kernel_initializer="glorot_uniform", bn_momentum: float = 0.99):
     """One VGG block: its convolutions (and LRN) then a 2x2 max-pool, stride 2.
 
     Layers are named like Keras Applications: ``block{block}_conv{i}``,
@@ -64,7 +64,7 @@ def vgg_block(x, layer_specs, *, block: int, batch_norm: bool = False, width: fl
         if batch_norm:
             x = layers.Conv2D(filters, kernel_size, padding="same", name=conv_name,
                               kernel_initializer=kernel_initializer)(x)
-            x = layers.BatchNormalization(epsilon=BN_EPSILON,
+            x = layers.BatchNormalization(epsilon=BN_EPSILON, momentum=bn_momentum,
                                           name=f"block{block}_bn{conv_index}")(x)
             x = layers.Activation("relu", name=f"block{block}_relu{conv_index}")(x)
         else:
@@ -76,7 +76,7 @@ def vgg_block(x, layer_specs, *, block: int, batch_norm: bool = False, width: fl
 def vgg(config="D", input_shape=(224, 224, 3), num_classes=1000, *, include_top=True,
         pooling=None, classifier_activation="softmax", batch_norm=False,
         dense_units=(4096, 4096), dropout=0.5, width=1.0, kernel_initializer="glorot_uniform",
-        name=None) -> keras.Model:
+        bn_momentum=0.99, name=None) -> keras.Model:
     """Build any VGG configuration of :data:`CONFIGS`.
 
     Parameters
@@ -99,6 +99,8 @@ def vgg(config="D", input_shape=(224, 224, 3), num_classes=1000, *, include_top=
         Multiplies the number of filters of every convolution.
     kernel_initializer : str or initializer, default="glorot_uniform"
         Of the convolutions (Keras's default; ``"he_normal"`` suits ReLU, lesson 06).
+    bn_momentum : float, default=0.99
+        Of the batch norms (Keras's default, for long runs).
     name : str or None
         Default ``"vgg_" + config``.
 
@@ -132,7 +134,8 @@ def vgg(config="D", input_shape=(224, 224, 3), num_classes=1000, *, include_top=
     x = inputs
     for block, specs in enumerate(blocks, start=1):
         x = vgg_block(x, specs, block=block, batch_norm=batch_norm, width=width,
-                      kernel_initializer=kernel_initializer)  # halves H and W
+                      kernel_initializer=kernel_initializer,
+                      bn_momentum=bn_momentum)  # halves H and W
     if not include_top:
         return keras.Model(inputs, global_pool(x, pooling), name=name)
     x = layers.Flatten(name="flatten")(x)                             # (N, 7*7*512) at 224
@@ -311,18 +314,20 @@ def vgg19_bn(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True, p
 
 def vgg_cifar(config="D", input_shape=(32, 32, 3), num_classes=10, *, include_top=True,
               pooling=None, classifier_activation="softmax", batch_norm=True, width=1.0,
-              kernel_initializer="glorot_uniform", name=None) -> keras.Model:
+              kernel_initializer="glorot_uniform", bn_momentum=0.9, name=None) -> keras.Model:
     """A VGG configuration for 32x32 images: batch norm, one dense layer on 1x1x512.
 
     The five pools bring 32x32 down to 1x1x512, which ``predictions`` classifies
     directly (no 4096-unit layers). The smallest input accepted is 32x32.
     ``batch_norm=False`` gives the paper's plain network; ``width`` and
-    ``kernel_initializer`` are passed to :func:`vgg`.
+    ``kernel_initializer`` are passed to :func:`vgg`; ``bn_momentum`` is 0.9, lower than
+    Keras's 0.99, so that the running statistics used at test time keep up with the short
+    runs of the course.
     """
     return vgg(config, input_shape, num_classes, include_top=include_top, pooling=pooling,
                classifier_activation=classifier_activation, batch_norm=batch_norm,
                dense_units=(), width=width, kernel_initializer=kernel_initializer,
-               name=name or f"vgg_cifar_{config.lower().replace('-', '_')}")
+               bn_momentum=bn_momentum, name=name or f"vgg_cifar_{config.lower().replace('-', '_')}")
 
 
 def vgg11_cifar(input_shape=(32, 32, 3), num_classes=10, *, include_top=True, pooling=None,
