@@ -86,10 +86,22 @@ class StepErrors(keras.callbacks.Callback):
         return np.arange(window, len(errors) + 1), averaged
 
 
+def _leaf_layers(model):
+    """The layers of ``model`` in order, with nested models (a wrapped network) opened."""
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            yield from _leaf_layers(layer)
+        else:
+            yield layer
+
+
 def gradient_norms(model: keras.Model, x: np.ndarray, y: np.ndarray, *,
                    layer_types: Sequence[type] = (keras.layers.Conv2D, keras.layers.Dense),
                    training: bool = True) -> dict[str, float]:
     """L2 norm of d(cross-entropy)/d(kernel) for every Conv2D and Dense layer, input to output.
+
+    Layers of nested models count too, so a network wrapped by
+    :func:`course_utils.training.fit_and_evaluate` (``Run.model``) is measured as it is.
 
     Parameters
     ----------
@@ -114,7 +126,7 @@ def gradient_norms(model: keras.Model, x: np.ndarray, y: np.ndarray, *,
     y = np.asarray(y).reshape(-1)
     if len(x) != len(y):
         raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}.")
-    measured = [layer for layer in model.layers if isinstance(layer, tuple(layer_types))]
+    measured = [layer for layer in _leaf_layers(model) if isinstance(layer, tuple(layer_types))]
     if not measured:
         raise ValueError(f"{model.name} has no layer of the types "
                          f"{[t.__name__ for t in layer_types]}.")

@@ -70,6 +70,18 @@ def test_gradient_norms_cover_every_convolution_of_a_resnet():
     assert all(np.isfinite(v) and v > 0 for v in norms.values())
 
 
+def test_gradient_norms_open_a_wrapped_network():
+    from course_utils import training
+
+    net = zoo.get_model("lenet5_modern", input_shape=(28, 28, 1))
+    wrapped = training.with_uint8_input(net, (28, 28, 1))
+    x = np.random.default_rng(1).integers(0, 256, (8, 28, 28, 1), dtype=np.uint8)
+    inner = diagnostics.gradient_norms(net, x.astype("float32") / 255, np.arange(8))
+    outer = diagnostics.gradient_norms(wrapped, x, np.arange(8))
+    assert list(outer) == list(inner)
+    assert list(outer.values()) == pytest.approx(list(inner.values()), rel=1e-4)
+
+
 def test_gradient_norms_bad_input():
     x, y = _separable(16)
     with pytest.raises(ValueError, match="same length"):

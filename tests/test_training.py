@@ -48,6 +48,9 @@ def test_schedules_and_errors():
     assert float(linear(100)) == pytest.approx(0.0, abs=1e-7)
     step = training.make_schedule("step", 0.1, 90)
     assert float(step(59)) == pytest.approx(0.1) and float(step(61)) == pytest.approx(0.01)
+    multistep = training.make_schedule("multistep", 0.1, 64_000)  # He et al.: 32k and 48k of 64k
+    assert [float(multistep(s)) for s in (31_999, 32_001, 47_999, 48_001)] == pytest.approx(
+        [0.1, 0.01, 0.01, 0.001])
     cosine = training.make_schedule("cosine", 0.1, 100)
     assert float(cosine(50)) == pytest.approx(0.05, rel=1e-4)
     assert isinstance(training.make_optimizer("nesterov", 0.1), keras.optimizers.SGD)
