@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import importlib.abc
 import importlib.util
+import logging
 import os
 import sys
 import tempfile
@@ -57,6 +58,24 @@ def filtered_stderr(notices: tuple[str, ...] = NOTICES):
                 sys.stderr.flush()
 
 
+class RetracingFilter(logging.Filter):
+    """Drops TensorFlow's "triggered tf.function retracing" performance hint.
+
+    Lessons train many networks in a loop on purpose, so the hint (a warning with a
+    memory address) says nothing to a student; every other TensorFlow warning passes.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
+def quiet_tensorflow_logger() -> None:
+    """Add :class:`RetracingFilter` to the ``tensorflow`` logger (once)."""
+    logger = logging.getLogger("tensorflow")
+    if not any(isinstance(f, RetracingFilter) for f in logger.filters):
+        logger.addFilter(RetracingFilter())
+
+
 class _QuietTensorFlowImport(importlib.abc.MetaPathFinder):
     """Wraps the first execution of ``tensorflow/__init__.py`` in :func:`filtered_stderr`."""
 
@@ -74,6 +93,7 @@ class _QuietTensorFlowImport(importlib.abc.MetaPathFinder):
         def exec_module(module):
             with filtered_stderr():
                 original(module)
+            quiet_tensorflow_logger()
 
         loader.exec_module = exec_module
         return spec

@@ -81,6 +81,22 @@ def test_filtered_stderr_keeps_everything_but_the_notices(capfd):
     assert capfd.readouterr().err == "a real warning\n"
 
 
+def test_retracing_hint_is_dropped_and_other_warnings_kept(caplog):
+    import logging
+
+    from course_utils import _quiet
+
+    _quiet.quiet_tensorflow_logger()
+    _quiet.quiet_tensorflow_logger()  # idempotent
+    logger = logging.getLogger("tensorflow")
+    assert sum(isinstance(f, _quiet.RetracingFilter) for f in logger.filters) == 1
+    with caplog.at_level(logging.WARNING, logger="tensorflow"):
+        logger.warning("5 out of the last 15 calls to <function f at 0x7f> triggered tf.function "
+                       "retracing. Tracing is expensive")
+        logger.warning("a real TensorFlow warning")
+    assert [r.getMessage() for r in caplog.records] == ["a real TensorFlow warning"]
+
+
 def _notebook_definitions(path: pathlib.Path) -> set[str]:
     """Top-level functions and classes a notebook's code cells define."""
     import ast
