@@ -66,3 +66,26 @@ def test_inception_cifar_bottlenecks_and_aux_head():
     assert [tuple(o.shape) for o in outputs] == [(2, 10), (2, 10)]
     with pytest.raises(ValueError, match="aux_classifier=True needs include_top=True"):
         zoo.get_model("inception_cifar", aux_classifier=True, include_top=False)
+
+
+@pytest.mark.parametrize("depth, growth_rate, params", [(52, 12, 272_398), (100, 12, 793_150),
+                                                        (40, 24, 700_522)])
+def test_densenet_cifar_depths_and_growth(depth, growth_rate, params):
+    net = zoo.densenet_cifar(depth, growth_rate=growth_rate)
+    assert net.count_params() == params
+    n = (depth - 4) // 6
+    channels = 2 * growth_rate + n * growth_rate           # first block's output
+    assert net.get_layer("conv2_block%d_concat" % n).output.shape[-1] == channels
+    assert net.get_layer("pool2_pool").output.shape[1:] == (16, 16, channels // 2)
+    assert net.output.shape[-1] == 10
+
+
+def test_densenet_bc100_is_densenet_cifar_100():
+    assert zoo.densenet_bc100().count_params() == zoo.densenet_cifar(100).count_params() == 793_150
+
+
+@pytest.mark.parametrize("kwargs, match", [({"depth": 50}, "6n \\+ 4"), ({"growth_rate": 0}, "growth_rate"),
+                                           ({"compression": 1.5}, "compression")])
+def test_densenet_cifar_rejects_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        zoo.densenet_cifar(**kwargs)

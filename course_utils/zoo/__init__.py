@@ -55,7 +55,8 @@ mobilenet_v2              Sandler 2018         224x224x3    3,538,984
 exported for lessons: :func:`inception_module`, :func:`basic_block`,
 :func:`bottleneck_block`, :func:`preact_block`, :func:`dense_block`,
 :func:`se_block`, :func:`depthwise_separable_block`, :func:`inverted_residual_block`,
-:func:`vgg` (any configuration), and the custom layers :class:`ScaledTanh`,
+:func:`vgg` (any configuration), :func:`densenet_cifar` (DenseNet-BC of any depth 6n + 4
+and growth rate; depth 52 has 272,398 parameters, as many as ResNet-20), and the custom layers :class:`ScaledTanh`,
 :class:`Subsampling`, :class:`LocalResponseNormalization`, :class:`ChannelPadding`.
 """
 
@@ -69,7 +70,7 @@ import keras
 from course_utils.zoo.alexnet import (LocalResponseNormalization, alexnet, alexnet_cifar,
                                       alexnet_two_tower)
 from course_utils.zoo.densenet import (dense_block, densenet121, densenet169, densenet201,
-                                       densenet_bc100, transition_layer)
+                                       densenet_bc100, densenet_cifar, transition_layer)
 from course_utils.zoo.googlenet import googlenet, inception_cifar, inception_module
 from course_utils.zoo.lenet import (ChannelSelect, ScaledTanh, Subsampling, lenet1, lenet5,
                                     lenet5_modern, lenet300, linear_classifier, mlp)
@@ -146,7 +147,7 @@ def get_model(name: str, **kwargs) -> keras.Model:
 __all__ = [
     "get_model", "list_models", "MODELS", "VGG_CONFIGS",
     *MODELS,
-    "resnet", "resnet_cifar", "vgg", "vgg_cifar",
+    "resnet", "resnet_cifar", "vgg", "vgg_cifar", "densenet_cifar",
     "basic_block", "bottleneck_block", "preact_block", "inception_module", "dense_block",
     "transition_layer", "se_block", "depthwise_separable_block", "inverted_residual_block",
     "mlpconv_block",

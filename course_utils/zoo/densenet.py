@@ -143,13 +143,51 @@ def densenet201(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True
                     classifier_activation=classifier_activation, name=name)
 
 
+def densenet_cifar(depth: int = 100, input_shape=(32, 32, 3), num_classes=10, *,
+                   growth_rate: int = 12, compression: float = 0.5, include_top=True,
+                   pooling=None, classifier_activation="softmax",
+                   name: str | None = None) -> keras.Model:
+    """DenseNet-BC for CIFAR-10 of ``depth`` = 6n + 4 layers: three dense blocks of n layers.
+
+    A 3x3 convolution with 2k maps (k = ``growth_rate``), then dense blocks on 32x32,
+    16x16 and 8x8 maps joined by transitions that keep ``compression`` of the channels,
+    batch norm, ReLU, global average pooling and the classifier. Each dense layer is a
+    1x1 bottleneck to 4k maps and a 3x3 convolution to k maps, so a block of n layers adds
+    n * k channels. The smallest input accepted is 4x4.
+
+    Parameters
+    ----------
+    depth : int, default=100
+        6n + 4 (40, 52, 64, 100, ...): 2 convolutions per dense layer, the first
+        convolution, 2 transitions and the classifier.
+    growth_rate : int, default=12
+    compression : float in (0, 1], default=0.5
+    name : str, optional
+        Default ``f"densenet_bc{depth}"`` (with ``_k{growth_rate}`` unless k = 12).
+    """
+    if not isinstance(depth, int) or depth < 10 or (depth - 4) % 6:
+        raise ValueError(f"depth must be 6n + 4 (40, 52, 64, 100, ...), got {depth!r}.")
+    if not isinstance(growth_rate, int) or growth_rate < 1:
+        raise ValueError(f"growth_rate must be a positive integer, got {growth_rate!r}.")
+    if not 0 < compression <= 1:
+        raise ValueError(f"compression must be in (0, 1], got {compression!r}.")
+    check_head_args(num_classes, include_top, pooling)
+    name = name or f"densenet_bc{depth}" + ("" if growth_rate == 12 else f"_k{growth_rate}")
+    layers_per_block = (depth - 4) // 6
+    inputs = make_input(input_shape, min_size=4, model_name=name)
+    x = layers.Conv2D(2 * growth_rate, 3, padding="same", use_bias=False,
+                      name="conv1_conv")(inputs)                                # (N, 32, 32, 2k)
+    x = _dense_stages(x, (layers_per_block,) * 3, growth_rate, compression)    # (N, 8, 8, C)
+    x = pooled_head(x, num_classes, include_top, pooling, classifier_activation)
+    return keras.Model(inputs, x, name=name)
+
+
 def densenet_bc100(input_shape=(32, 32, 3), num_classes=10, *, include_top=True,
                    pooling=None, classifier_activation="softmax", growth_rate=12,
                    name="densenet_bc100") -> keras.Model:
     """DenseNet-BC for CIFAR-10: depth 100, growth rate 12, three blocks of 16 layers.
 
-    A 3x3 convolution with 2k = 24 maps, then dense blocks (32x32, 16x16, 8x8)
-    joined by transitions that halve the channels; the smallest input accepted is 4x4.
+    :func:`densenet_cifar` with ``depth=100``.
 
     References
     ----------
@@ -160,10 +198,6 @@ def densenet_bc100(input_shape=(32, 32, 3), num_classes=10, *, include_top=True,
     793,150 parameters at 32x32x3 and 10 classes, of which 769,162 are trainable
     (the paper's 0.8M).
     """
-    check_head_args(num_classes, include_top, pooling)
-    inputs = make_input(input_shape, min_size=4, model_name=name)
-    x = layers.Conv2D(2 * growth_rate, 3, padding="same", use_bias=False,
-                      name="conv1_conv")(inputs)                                # (N, 32, 32, 24)
-    x = _dense_stages(x, (16, 16, 16), growth_rate, 0.5)                        # (N, 8, 8, 342)
-    x = pooled_head(x, num_classes, include_top, pooling, classifier_activation)
-    return keras.Model(inputs, x, name=name)
+    return densenet_cifar(100, input_shape, num_classes, growth_rate=growth_rate,
+                          include_top=include_top, pooling=pooling,
+                          classifier_activation=classifier_activation, name=name)
