@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from course_utils import augment, data, training
+from course_utils import augment, data, training, zoo
 
 
 @pytest.fixture(scope="module")
@@ -60,3 +60,13 @@ def test_schedules_and_errors():
         training.make_schedule("cosine_restarts", 0.1, 10)
     assert training.mean_and_spread([0.9, 0.92]) == "91.00% ± 1.00"
     assert training.mean_and_spread([0.5]) == "50.00%"
+
+
+def test_set_bn_momentum_reaches_nested_networks():
+    net = zoo.get_model("resnet20")
+    wrapped = training.with_uint8_input(net, (32, 32, 3))
+    assert training.set_bn_momentum(wrapped, 0.8) is wrapped
+    momenta = {layer.momentum for layer in net.layers if isinstance(layer, keras.layers.BatchNormalization)}
+    assert momenta == {0.8}
+    with pytest.raises(ValueError, match="momentum must be in"):
+        training.set_bn_momentum(net, 1.0)
