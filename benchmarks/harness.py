@@ -97,11 +97,18 @@ def make_recorder(benchmark: str, results: pathlib.Path = RESULTS) -> Callable[.
     machine = machine_description()
     backend = os.environ.get("KERAS_BACKEND", "tensorflow")
 
+    def _portable(text: str) -> str:
+        """Machine paths out of recorded text: the data folder relative, the home as ~."""
+        data_dir = os.environ.get("COURSE_DATA_DIR")
+        if data_dir:
+            text = text.replace(os.path.abspath(data_dir), "../shared/datasets")
+        return text.replace(os.path.expanduser("~"), "~")
+
     def record(metric: str, value: float, unit: str, **extra: Any) -> dict:
         """Append one figure; the load average is added unless ``extra`` gives it."""
         extra.setdefault(LOAD_KEY, load_average())
         row = {"benchmark": benchmark, "metric": metric, "value": value, "unit": unit,
-               "backend": backend, **extra, "machine": machine}
+               "backend": backend, **json.loads(_portable(json.dumps(extra))), "machine": machine}
         print(f"  {benchmark:<22} {metric:<48} {value:>12.4g} {unit}", flush=True)
         with open(results, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(row) + "\n")
