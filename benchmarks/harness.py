@@ -109,7 +109,8 @@ def make_recorder(benchmark: str, results: pathlib.Path = RESULTS) -> Callable[.
         extra.setdefault(LOAD_KEY, load_average())
         row = {"benchmark": benchmark, "metric": metric, "value": value, "unit": unit,
                "backend": backend, **json.loads(_portable(json.dumps(extra))), "machine": machine}
-        print(f"  {benchmark:<22} {metric:<48} {value:>12.4g} {unit}", flush=True)
+        shown = "-" if value is None else f"{value:.4g}"
+        print(f"  {benchmark:<22} {metric:<48} {shown:>12} {unit}", flush=True)
         with open(results, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(row) + "\n")
         return row

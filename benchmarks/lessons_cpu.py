@@ -5,7 +5,10 @@ Each ``notebooks/NN_*.ipynb`` present is executed headless with
 ``COURSE_PROFILE=cpu``. Recorded per lesson: the wall time in seconds (or a
 failure), with the text of its ``results`` cells and the data it used. Lessons that write a results file to ``$COURSE_RESULTS_DIR`` (set here
 to ``build/results/``) have their figures recorded too: for lesson 05 the test
-error of every network of the MNIST table (and of Fashion-MNIST).
+error of every network of the MNIST table (and of Fashion-MNIST). Every
+``training.fit_and_evaluate`` run of a lesson is recorded as a ``training run`` row
+(network, parameters, MACs, data, accuracies; :mod:`course_utils.results`), tagged with
+the lesson and the start of its execution; lesson 14 plots them.
 
 Run with ``COURSE_DATA_DIR=/path/to/datasets python -m benchmarks lessons_cpu``;
 ``BENCH_LESSONS=03,05`` restricts the run to those lesson numbers.
@@ -41,6 +44,21 @@ def _record_lesson05(record: Callable[..., dict], path: pathlib.Path) -> None:
 _RESULT_READERS = {"05_lenet_mnist": _record_lesson05}
 
 
+def _record_runs(record: Callable[..., dict], lesson: str, execution: str) -> int:
+    """Copy the lesson's ``runs.jsonl`` (written by ``fit_and_evaluate``) into the results."""
+    from course_utils import results
+
+    path = RESULTS_DIR / results.RUNS_FILE
+    if not path.exists():
+        return 0
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    for row in rows:
+        accuracy = row.get("val_accuracy")
+        record(results.RUN_METRIC, None if accuracy is None else round(100 * accuracy, 2), "%",
+               lesson=lesson, execution=execution, **row)
+    return len(rows)
+
+
 def _results_text(executed: pathlib.Path) -> dict:
     """What the lesson reports: its ``results`` cells and the data it used (for the row)."""
     import nbformat
@@ -71,6 +89,8 @@ def run(record: Callable[..., dict]) -> None:
     for src in lessons:
         result_file = RESULTS_DIR / f"{src.stem}.json"
         result_file.unlink(missing_ok=True)
+        (RESULTS_DIR / "runs.jsonl").unlink(missing_ok=True)
+        execution = time.strftime("%Y-%m-%dT%H:%M:%S")
         start = time.perf_counter()
         try:
             execute_notebook(src, BUILD / src.name, progress=False)
@@ -82,6 +102,7 @@ def run(record: Callable[..., dict]) -> None:
         seconds = round(time.perf_counter() - start, 1)
         record(f"{src.stem} cpu profile wall time", seconds, "s", lesson=src.stem[:2],
                **_results_text(BUILD / src.name))
+        _record_runs(record, src.stem[:2], execution)
         reader = _RESULT_READERS.get(src.stem)
         if reader is not None and result_file.exists():
             reader(record, result_file)

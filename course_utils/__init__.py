@@ -23,6 +23,7 @@ schedules   learning-rate schedules (one-cycle, warm-up and linear decay)
 training    one controlled training run (``fit_and_evaluate``, ``compare``)
 diagnostics inside a run: per-step training error, gradient norms per layer
 search      a small architecture search: cells, regularised evolution, random search
+results     the record of training runs (written with $COURSE_RESULTS_DIR, read by lesson 14)
 timing      time to a target accuracy (``train_to_accuracy``)
 plotting    figures for lessons
 grading     exercise and assignment checks
@@ -43,7 +44,8 @@ _quiet.install()
 
 _SUBMODULES = (
     "config", "data", "geometry", "scratch", "autodiff", "complexity", "layers", "zoo",
-    "augment", "recipes", "schedules", "training", "diagnostics", "search", "timing", "plotting", "grading", "lessons", "doctor",
+    "augment", "recipes", "schedules", "training", "diagnostics", "search", "results", "timing",
+    "plotting", "grading", "lessons", "doctor",
     "cli",
 )
 # Public names re-exported at the top level: name -> submodule.

@@ -25,7 +25,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from course_utils import schedules
+from course_utils import results, schedules
 from course_utils.recipes._recipe import steps_per_epoch
 
 __all__ = ["Run", "fit_and_evaluate", "with_uint8_input", "make_optimizer", "make_schedule",
@@ -239,11 +239,13 @@ def fit_and_evaluate(network: keras.Model | str, dataset: Any, *, epochs: int,
                 "optimizer": optimizer, "learning_rate": learning_rate, "schedule": schedule,
                 "weight_decay": weight_decay, "label_smoothing": label_smoothing,
                 "augmentation": getattr(augmentation, "name", None), "seed": seed}
-    return Run(model, {k: [float(v) for v in vals] for k, vals in history.history.items()},
-               _accuracy(model, getattr(dataset, "x_val", None), getattr(dataset, "y_val", None),
-                         predict),
-               _accuracy(model, dataset.x_test, dataset.y_test, predict),
-               float(history.history["accuracy"][-1]), seconds, settings)
+    run = Run(model, {k: [float(v) for v in vals] for k, vals in history.history.items()},
+              _accuracy(model, getattr(dataset, "x_val", None), getattr(dataset, "y_val", None),
+                        predict),
+              _accuracy(model, dataset.x_test, dataset.y_test, predict),
+              float(history.history["accuracy"][-1]), seconds, settings)
+    results.write_run(run, network, dataset)   # only when $COURSE_RESULTS_DIR is set
+    return run
 
 
 class _SmoothedSparseCrossentropy(keras.losses.Loss):
