@@ -10,6 +10,8 @@ TensorFlow). Without a visible GPU it prints why and records nothing.
    counting 6 FLOPs per multiply-add of ``course_utils.complexity.summarize`` (one
    forward and two backward multiply-adds, 2 FLOPs each). Peaks (dense, TFLOP/s)
    come from ``PEAK_TFLOPS`` by GPU name or ``$GPU_PEAK_TFLOPS``.
+3. Mixed precision (lesson 14): the same ResNet-20 step under the ``mixed_bfloat16`` dtype
+   policy, and its speed-up over float32.
 
 Recorded once, on an NVIDIA H200 (2026-11-30): ``benchmarks/README.md`` gives the figures
 and how the run was set up on a machine without TensorFlow or network access.
@@ -53,13 +55,14 @@ def gpu_devices() -> list[str]:
     return [getattr(d, "device_kind", str(d)) for d in jax.devices() if d.platform == "gpu"]
 
 
-def resnet20_throughput() -> dict[str, Any]:
+def resnet20_throughput(policy: str = "float32") -> dict[str, Any]:
     """(child process) ResNet-20 training images/s on the GPU and the fraction of peak."""
     import numpy as np
 
     import keras
     from course_utils import complexity, zoo
 
+    keras.config.set_dtype_policy(policy)
     keras.utils.set_random_seed(0)
     model = zoo.get_model("resnet20", input_shape=(32, 32, 3), num_classes=10)
     model.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.9),
@@ -77,7 +80,7 @@ def resnet20_throughput() -> dict[str, Any]:
     step = float(np.median(times))
     macs = complexity.summarize(model).total_macs
     return {"images_per_s": BATCH_SIZE / step, "step_s": step, "macs_per_image": macs,
-            "tflops": 6 * macs * BATCH_SIZE / step / 1e12}
+            "tflops": 6 * macs * BATCH_SIZE / step / 1e12, "policy": policy}
 
 
 def _child(task: str) -> list[dict]:
@@ -108,6 +111,12 @@ def run(record: Callable[..., Any]) -> None:
                backend="jax", device=device, peak_tflops=peaks[0])
         record("resnet20_fraction_of_tf32_peak", round(row["tflops"] / peaks[1], 4), "fraction",
                backend="jax", device=device, peak_tflops=peaks[1])
+    mixed = _child("--resnet20-mixed")[0]
+    record("resnet20_train_images_per_s_b512_mixed_bfloat16", round(mixed["images_per_s"], 1),
+           "images/s", backend="jax", device=device, load_average_1min=load,
+           step_s=mixed["step_s"], policy=mixed["policy"])
+    record("resnet20_mixed_bfloat16_speedup", round(mixed["images_per_s"] / row["images_per_s"], 3),
+           "x", backend="jax", device=device, note="mixed_bfloat16 over float32, same step")
     for row in _child("--mnist"):
         record(row.pop("metric"), row.pop("value"), row.pop("unit"), backend="jax",
                device=device, **row)
@@ -129,6 +138,8 @@ if __name__ == "__main__":
         print(json.dumps({"devices": gpu_devices()}))
     elif task == ["--resnet20"]:
         print(json.dumps(resnet20_throughput()))
+    elif task == ["--resnet20-mixed"]:
+        print(json.dumps(resnet20_throughput("mixed_bfloat16")))
     elif task == ["--mnist"]:
         _mnist_rows()
     else:

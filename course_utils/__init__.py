@@ -24,7 +24,8 @@ training    one controlled training run (``fit_and_evaluate``, ``compare``)
 diagnostics inside a run: per-step training error, gradient norms per layer
 search      a small architecture search: cells, regularised evolution, random search
 results     the record of training runs (written with $COURSE_RESULTS_DIR, read by lesson 14)
-timing      time to a target accuracy (``train_to_accuracy``)
+timing      time to a target accuracy (``train_to_accuracy``), latency, step time
+parallel    data parallelism with keras.distribution (JAX; simulated devices on a CPU)
 plotting    figures for lessons
 grading     exercise and assignment checks
 lessons     finding and executing lesson notebooks
@@ -45,7 +46,7 @@ _quiet.install()
 _SUBMODULES = (
     "config", "data", "geometry", "scratch", "autodiff", "complexity", "layers", "zoo",
     "augment", "recipes", "schedules", "training", "diagnostics", "search", "results", "timing",
-    "plotting", "grading", "lessons", "doctor",
+    "parallel", "plotting", "grading", "lessons", "doctor",
     "cli",
 )
 # Public names re-exported at the top level: name -> submodule.

@@ -4,6 +4,10 @@
 and compiling the first step count: a cold start), evaluates on held-out images
 during training outside the clock (``StopAtAccuracy``), and returns a
 ``TimeToAccuracy`` record. Lesson 05 and the benchmarks use it.
+
+``latency(model, x)`` and ``train_step_time(model, x, y)`` time one compiled inference
+call and one training step (the median of several, after warm-up calls that trace and
+compile); lesson 14 sets them against MACs.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ import numpy as np
 
 from course_utils.recipes import Recipe, steps_per_epoch
 
-__all__ = ["StopAtAccuracy", "TimeToAccuracy", "train_to_accuracy"]
+__all__ = ["StopAtAccuracy", "TimeToAccuracy", "train_to_accuracy", "latency",
+           "train_step_time"]
 
 
 class StopAtAccuracy(keras.callbacks.Callback):
@@ -208,3 +213,43 @@ def train_to_accuracy(recipe: Recipe, x_train: np.ndarray, y_train: np.ndarray,
         best_accuracy=max(accuracies), final_accuracy=accuracies[-1],
         epochs=history[-1]["epoch"] if history else 0.0, train_seconds=train_seconds,
         eval_seconds=callback.eval_seconds, history=history)
+
+
+def _median_seconds(call, repeats: int, warmup: int) -> float:
+    for name, value in (("repeats", repeats), ("warmup", warmup)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < (name == "repeats"):
+            raise ValueError(f"{name} must be a non-negative integer (repeats at least 1), "
+                             f"got {value!r}.")
+    for _ in range(warmup):
+        call()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def latency(model: keras.Model, x: Any, *, repeats: int = 10, warmup: int = 2) -> float:
+    """Median seconds of one inference call ``model.predict_on_batch(x)`` (compiled).
+
+    The warm-up calls trace and compile the function; the result comes back as NumPy, so
+    the time includes finishing the computation. The batch is ``x`` as given.
+    """
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}.")
+    return _median_seconds(lambda: model.predict_on_batch(x), repeats, warmup)
+
+
+def train_step_time(model: keras.Model, x: Any, y: Any, *, repeats: int = 10,
+                    warmup: int = 2) -> float:
+    """Median seconds of one training step ``model.train_on_batch(x, y)``.
+
+    ``model`` must be compiled (its optimizer, loss and ``jit_compile`` are the caller's
+    choice). The steps update the weights: time a copy you do not need.
+    """
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}.")
+    if not getattr(model, "compiled", False):
+        raise ValueError(f"model {model.name!r} is not compiled: call model.compile(...) first.")
+    return _median_seconds(lambda: model.train_on_batch(x, y), repeats, warmup)

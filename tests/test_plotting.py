@@ -317,3 +317,21 @@ def test_plot_normalization_axes_highlights_the_right_values():
     with pytest.raises(ValueError, match="kinds must be among"):
         plotting.plot_normalization_axes(["weight"])
     plt.close("all")
+
+
+def test_plot_bubbles_one_panel_per_source_with_sizes_and_groups():
+    panels = {"course": [{"label": "a", "x": 1e6, "y": 50, "size": 1e5, "group": "lesson 07"},
+                         {"label": "b", "x": 1e7, "y": 60, "size": 4e5, "group": "lesson 08"}],
+              "reference": [{"label": "c", "x": 1e9, "y": 70, "size": 1e6}]}
+    fig = plotting.plot_bubbles(panels, xlabel="MACs", ylabel="accuracy (%)", title="t")
+    assert isinstance(fig, Figure) and len(fig.axes) == 2
+    left, right = fig.axes
+    assert [t.get_text() for t in left.texts] == ["a", "b"] and left.get_xscale() == "log"
+    sizes = np.concatenate([c.get_sizes() for c in left.collections])
+    assert sizes[1] > sizes[0]                                  # area grows with the size
+    assert [t.get_text() for t in left.get_legend().get_texts()] == ["lesson 07", "lesson 08"]
+    assert right.get_title() == "reference" and "largest 1,000,000" in fig._suptitle.get_text()
+    with pytest.raises(ValueError, match="lacks"):
+        plotting.plot_bubbles({"p": [{"label": "a", "x": 1}]}, xlabel="x", ylabel="y", title="t")
+    with pytest.raises(ValueError, match="at least one point"):
+        plotting.plot_bubbles({"p": []}, xlabel="x", ylabel="y", title="t")

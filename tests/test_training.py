@@ -70,3 +70,22 @@ def test_set_bn_momentum_reaches_nested_networks():
     assert momenta == {0.8}
     with pytest.raises(ValueError, match="momentum must be in"):
         training.set_bn_momentum(net, 1.0)
+
+
+def test_latency_and_step_time_are_measured_and_checked():
+    from course_utils import timing
+
+    model = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(4, 3),
+                              keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(2)])
+    x = np.zeros((4, 8, 8, 3), "float32")
+    assert 0 < timing.latency(model, x, repeats=3, warmup=1) < 5
+    with pytest.raises(ValueError, match="not compiled"):
+        timing.train_step_time(model, x, np.zeros(4, int))
+    model.compile(optimizer="sgd", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    before = [w.copy() for w in model.get_weights()]
+    assert 0 < timing.train_step_time(model, x + 1, np.ones(4, int), repeats=2, warmup=1) < 5
+    assert any(not np.allclose(a, b) for a, b in zip(before, model.get_weights()))  # it trained
+    with pytest.raises(ValueError, match="repeats"):
+        timing.latency(model, x, repeats=0)
+    with pytest.raises(TypeError, match="keras.Model"):
+        timing.latency(lambda a: a, x)

@@ -76,6 +76,7 @@ EXPECTED_PARAMS = {
     "se_resnet20": 275_508,
     "mobilenet_v1": 4_253_864,        # = keras.applications.MobileNet
     "mobilenet_v2": 3_538_984,        # = keras.applications.MobileNetV2
+    "mobilenet_v2_cifar": 2_270_794,
 }
 
 # Trainable parameters as papers and torchvision count them (no batch-norm

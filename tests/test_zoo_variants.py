@@ -89,3 +89,13 @@ def test_densenet_bc100_is_densenet_cifar_100():
 def test_densenet_cifar_rejects_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         zoo.densenet_cifar(**kwargs)
+
+
+def test_mobilenet_v2_cifar_keeps_the_resolution_for_small_images():
+    model = zoo.mobilenet_v2_cifar(include_top=False)
+    assert model.output_shape == (None, 4, 4, 1280)             # 32 -> 32 -> 32 -> 16 -> 8 -> 4
+    assert zoo.mobilenet_v2_cifar().count_params() == 2_270_794
+    assert zoo.mobilenet_v2_cifar(alpha=0.5).count_params() == 719_034
+    # Same blocks as the ImageNet network: the convolutional part has the same weights.
+    features = zoo.mobilenet_v2(include_top=False, input_shape=(224, 224, 3))
+    assert model.count_params() == features.count_params()

@@ -16,7 +16,7 @@ images      ``plot_images``, ``plot_kernels``, ``plot_feature_maps``, ``plot_aug
 training    ``plot_history``, ``plot_curves``, ``confusion_matrix``, ``plot_confusion_matrix``,
             ``plot_normalization_axes``
 live        ``LiveHistory`` (imports Keras; loaded on first use)
-complexity  ``plot_complexity``, ``plot_tradeoff``
+complexity  ``plot_complexity``, ``plot_tradeoff``, ``plot_bubbles``
 conv        ``plot_conv_steps``, ``animate_conv`` (sizes: ``course_utils.geometry``)
 """
 
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from course_utils.plotting.complexity import plot_complexity, plot_tradeoff
+from course_utils.plotting.complexity import plot_bubbles, plot_complexity, plot_tradeoff
 from course_utils.plotting.conv import animate_conv, plot_conv_steps
 from course_utils.plotting.images import (
     plot_augmentations, plot_feature_maps, plot_images, plot_kernels,
@@ -36,7 +36,7 @@ from course_utils.plotting.training import (
 __all__ = [
     "plot_images", "plot_kernels", "plot_feature_maps", "plot_augmentations", "plot_history", "plot_curves",
     "LiveHistory", "confusion_matrix", "plot_confusion_matrix", "plot_normalization_axes",
-    "plot_complexity", "plot_tradeoff", "plot_conv_steps", "animate_conv",
+    "plot_complexity", "plot_tradeoff", "plot_bubbles", "plot_conv_steps", "animate_conv",
 ]
 
 

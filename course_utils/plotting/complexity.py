@@ -4,14 +4,14 @@ error across networks."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-__all__ = ["plot_complexity", "plot_tradeoff"]
+__all__ = ["plot_complexity", "plot_tradeoff", "plot_bubbles"]
 
 
 def _field(row: Any, key: str) -> Any:
@@ -117,5 +117,58 @@ def plot_tradeoff(points: Mapping[str, Any], *, title: str, xlabel: str, ylabel:
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_bubbles(panels: Mapping[str, Sequence[Mapping[str, Any]]], *, xlabel: str,
+                 ylabel: str, title: str, size_label: str = "parameters",
+                 logx: bool = True) -> Figure:
+    """Canziani-style bubble charts, one panel each: cost against accuracy, area for size.
+
+    Parameters
+    ----------
+    panels : dict of {str: list of dict}
+        Panel title -> points; each point has ``label``, ``x`` (e.g. MACs), ``y`` (e.g.
+        accuracy in %), ``size`` (e.g. parameters; the bubble's area is proportional to
+        it) and optionally ``group`` (points of a group share a colour and a legend entry).
+    xlabel, ylabel, title : str
+    size_label : str, default="parameters"
+        Named in the legend of bubble sizes.
+    logx : bool, default=True
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes per panel; ``ax.texts`` holds one label per point.
+    """
+    if not panels or not all(panels.values()):
+        raise ValueError("panels must map each title to at least one point.")
+    for points in panels.values():
+        for point in points:
+            missing = {"label", "x", "y", "size"} - set(point)
+            if missing:
+                raise ValueError(f"point {point!r} lacks {sorted(missing)}.")
+    fig, axes = plt.subplots(1, len(panels), figsize=(6.2 * len(panels), 4.6), squeeze=False)
+    largest = max(float(p["size"]) for points in panels.values() for p in points)
+    for ax, (panel_title, points) in zip(axes[0], panels.items()):
+        groups = list(dict.fromkeys(str(p.get("group", "")) for p in points))
+        for i, group in enumerate(groups):
+            members = [p for p in points if str(p.get("group", "")) == group]
+            ax.scatter([p["x"] for p in members], [p["y"] for p in members],
+                       s=[20 + 900 * float(p["size"]) / largest for p in members],
+                       color=f"C{i % 10}", alpha=0.55, edgecolor="k", linewidth=0.5,
+                       label=group or None, zorder=3)
+        for p in points:
+            ax.annotate(p["label"], (p["x"], p["y"]), textcoords="offset points",
+                        xytext=(5, 4), fontsize=7)
+        if logx:
+            ax.set_xscale("log")
+        ax.margins(x=0.15, y=0.12)
+        ax.set(title=panel_title, xlabel=xlabel, ylabel=ylabel)
+        ax.grid(alpha=0.3)
+        if any(groups):
+            ax.legend(fontsize=7, loc="lower right")
+    fig.suptitle(f"{title} (bubble area: {size_label}, largest {largest:,.0f})")
     fig.tight_layout()
     return fig

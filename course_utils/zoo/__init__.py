@@ -48,6 +48,7 @@ se_resnet50               Hu 2018              224x224x3    28,167,704
 se_resnet20               Hu 2018 (CIFAR)      32x32x3      275,508
 mobilenet_v1              Howard 2017          224x224x3    4,253,864
 mobilenet_v2              Sandler 2018         224x224x3    3,538,984
+mobilenet_v2_cifar        Sandler 2018 (CIFAR) 32x32x3      2,270,794
 ========================  ===================  ===========  ==========================
 
 (``resnet32``, ``resnet44``, ``resnet56``, ``plain32``, ... and ``preact_resnet34``,
@@ -75,7 +76,7 @@ from course_utils.zoo.googlenet import googlenet, inception_cifar, inception_mod
 from course_utils.zoo.lenet import (ChannelSelect, ScaledTanh, Subsampling, lenet1, lenet5,
                                     lenet5_modern, lenet300, linear_classifier, mlp)
 from course_utils.zoo.mobilenet import (depthwise_separable_block, inverted_residual_block,
-                                        mobilenet_v1, mobilenet_v2)
+                                        mobilenet_v1, mobilenet_v2, mobilenet_v2_cifar)
 from course_utils.zoo.nin import mlpconv_block, nin
 from course_utils.zoo.resnet import (ChannelPadding, basic_block, bottleneck_block, plain18,
                                      plain34, resnet, resnet18, resnet34, resnet50,
@@ -104,7 +105,7 @@ _BUILDERS = (
     preact_resnet20, preact_resnet110, preact_resnet164,
     densenet121, densenet169, densenet201, densenet_bc100,
     se_resnet50, se_resnet20,
-    mobilenet_v1, mobilenet_v2,
+    mobilenet_v1, mobilenet_v2, mobilenet_v2_cifar,
 )
 MODELS: dict[str, Callable[..., keras.Model]] = {f.__name__: f for f in _BUILDERS}
 

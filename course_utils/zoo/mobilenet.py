@@ -1,8 +1,9 @@
 """MobileNet v1 (Howard et al. 2017) and v2 (Sandler et al. 2018).
 
 Builders: ``mobilenet_v1`` (depthwise separable convolutions, width multiplier
-``alpha``) and ``mobilenet_v2`` (inverted residual blocks with linear
-bottlenecks). Counts and layer layout follow ``keras.applications.MobileNet`` and
+``alpha``), ``mobilenet_v2`` (inverted residual blocks with linear
+bottlenecks) and ``mobilenet_v2_cifar`` (the same blocks with two strides of 2 removed,
+for 32x32 images). Counts and layer layout follow ``keras.applications.MobileNet`` and
 ``MobileNetV2``; stride-2 depthwise convolutions use 'same' padding here instead
 of Keras's explicit zero padding (no effect on the parameters).
 
@@ -33,6 +34,10 @@ V1_BLOCKS = ((64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2),
 # stride s of the first repeat.
 V2_STAGES = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2),
              (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1))
+# For 32x32 images: the stem and the second stage keep the resolution (32 -> 32 -> 32 -> 16
+# -> 8 -> 4), as CIFAR adaptations of MobileNetV2 commonly do.
+V2_CIFAR_STAGES = ((1, 16, 1, 1), (6, 24, 2, 1), (6, 32, 3, 2), (6, 64, 4, 2),
+                   (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1))
 
 
 def _check_alpha(alpha):
@@ -124,6 +129,25 @@ def inverted_residual_block(x, filters: int, *, expansion: int, stride: int, nam
     return y
 
 
+def _v2_body(inputs, alpha: float, stages, stem_stride: int):
+    x = layers.Conv2D(make_divisible(32 * alpha), 3, strides=stem_stride, padding="same",
+                      use_bias=False, name="Conv1")(inputs)
+    x = layers.BatchNormalization(**V2_BN, name="bn_Conv1")(x)
+    x = layers.ReLU(6.0, name="Conv1_relu")(x)
+    block_id = 0
+    for expansion, channels, repeats, first_stride in stages:
+        for i in range(repeats):
+            x = inverted_residual_block(x, make_divisible(channels * alpha),
+                                        expansion=expansion,
+                                        stride=first_stride if i == 0 else 1,
+                                        name=f"block_{block_id}")
+            block_id += 1
+    last_channels = make_divisible(1280 * alpha) if alpha > 1.0 else 1280
+    x = layers.Conv2D(last_channels, 1, use_bias=False, name="Conv_1")(x)
+    x = layers.BatchNormalization(**V2_BN, name="Conv_1_bn")(x)
+    return layers.ReLU(6.0, name="out_relu")(x)
+
+
 def mobilenet_v2(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True,
                  pooling=None, classifier_activation="softmax", alpha=1.0,
                  name="mobilenet_v2") -> keras.Model:
@@ -150,21 +174,39 @@ def mobilenet_v2(input_shape=(224, 224, 3), num_classes=1000, *, include_top=Tru
     _check_alpha(alpha)
     check_head_args(num_classes, include_top, pooling)
     inputs = make_input(input_shape, min_size=32, model_name=name)
-    x = layers.Conv2D(make_divisible(32 * alpha), 3, strides=2, padding="same",
-                      use_bias=False, name="Conv1")(inputs)                  # (N, 112, 112, 32)
-    x = layers.BatchNormalization(**V2_BN, name="bn_Conv1")(x)
-    x = layers.ReLU(6.0, name="Conv1_relu")(x)
-    block_id = 0
-    for expansion, channels, repeats, first_stride in V2_STAGES:
-        for i in range(repeats):
-            x = inverted_residual_block(x, make_divisible(channels * alpha),
-                                        expansion=expansion,
-                                        stride=first_stride if i == 0 else 1,
-                                        name=f"block_{block_id}")
-            block_id += 1                                                    # (N, 7, 7, 320)
-    last_channels = make_divisible(1280 * alpha) if alpha > 1.0 else 1280
-    x = layers.Conv2D(last_channels, 1, use_bias=False, name="Conv_1")(x)
-    x = layers.BatchNormalization(**V2_BN, name="Conv_1_bn")(x)
-    x = layers.ReLU(6.0, name="out_relu")(x)
+    x = _v2_body(inputs, alpha, V2_STAGES, stem_stride=2)                   # (N, 7, 7, 1280)
+    x = pooled_head(x, num_classes, include_top, pooling, classifier_activation)
+    return keras.Model(inputs, x, name=name)
+
+
+def mobilenet_v2_cifar(input_shape=(32, 32, 3), num_classes=10, *, include_top=True,
+                       pooling=None, classifier_activation="softmax", alpha=1.0,
+                       name="mobilenet_v2_cifar") -> keras.Model:
+    """MobileNet v2 for 32x32 images: stride 1 in the stem and the second stage.
+
+    The blocks, channels and the 1280-map last layer are those of :func:`mobilenet_v2`
+    (:data:`V2_CIFAR_STAGES`); the feature maps go 32 -> 32 -> 32 -> 16 -> 8 -> 4 instead
+    of ending at 1x1.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Width multiplier, as in :func:`mobilenet_v2`.
+
+    Other parameters as :func:`course_utils.zoo.resnet.resnet`.
+
+    References
+    ----------
+    Sandler et al., "MobileNetV2: inverted residuals and linear bottlenecks", CVPR 2018.
+
+    Notes
+    -----
+    2,270,794 parameters at 32x32x3, 10 classes and ``alpha=1.0`` (1,000 classes would add
+    the difference of the classifiers: the convolutional part is that of ``mobilenet_v2``).
+    """
+    _check_alpha(alpha)
+    check_head_args(num_classes, include_top, pooling)
+    inputs = make_input(input_shape, min_size=8, model_name=name)
+    x = _v2_body(inputs, alpha, V2_CIFAR_STAGES, stem_stride=1)             # (N, 4, 4, 1280)
     x = pooled_head(x, num_classes, include_top, pooling, classifier_activation)
     return keras.Model(inputs, x, name=name)
