@@ -38,10 +38,11 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 COURSE = REPO / "assignments"
 ANSWERS = Path(__file__).resolve().parent / "assignment_answers"
-ASSIGNMENTS = ("a1_conv_forward", "a2_conv_backward", "a3_build_count")
-# A2's cells all finish in seconds, so its robustness student (an infinite loop) is graded
-# with a short cell timeout; the others keep the course default.
-CELL_TIMEOUT = {"a2_conv_backward": 20}
+ASSIGNMENTS = ("a1_conv_forward", "a2_conv_backward", "a3_build_count", "a4_convnet_numpy")
+# A2's and A4's cells all finish in seconds (A4's NumPy training in about 10 s), so their
+# robustness students (an infinite loop) are graded with a short cell timeout; the others
+# keep the course default.
+CELL_TIMEOUT = {"a2_conv_backward": 20, "a4_convnet_numpy": 90}
 # generate_feedback and export run on A2, the assignment that finishes grading first.
 FEEDBACK_ASSIGNMENT = "a2_conv_backward"
 GENERATED = ("release", "submitted", "autograded", "feedback", "gradebook.db", "exchange")
@@ -76,9 +77,20 @@ def _cells_by_id(notebook) -> dict[str, dict]:
     return {_grade_id(cell): cell for cell in notebook.cells if _grade_id(cell)}
 
 
+def _is_manual(cell) -> bool:
+    """A written answer graded by hand: a graded cell that is also the student's answer."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return bool(meta.get("grade") and meta.get("solution"))
+
+
 def _graded_ids(notebook) -> list[str]:
+    """The autograded test cells (written answers, graded by hand, are left out)."""
     return [_grade_id(c) for c in notebook.cells
-            if c.get("metadata", {}).get("nbgrader", {}).get("grade")]
+            if c.get("metadata", {}).get("nbgrader", {}).get("grade") and not _is_manual(c)]
+
+
+def _manual_ids(notebook) -> list[str]:
+    return [_grade_id(c) for c in notebook.cells if _is_manual(c)]
 
 
 def load_answers(path: Path) -> tuple[dict[str, float], dict[tuple[str, str], str]]:
@@ -151,13 +163,16 @@ def grade_assignment(assignment: str, root: Path) -> dict:
     run = _nbgrader(["autograde", assignment, "--force"], course, env)
     from nbgrader.api import Gradebook
 
-    scores = {}
+    scores, written = {}, {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         max_scores = {}
         for student in expected:
             submission = gradebook.find_submission_notebook(assignment, assignment, student)
-            scores[student] = {g.name: g.score for g in submission.grades}
-            max_scores = {g.name: g.max_score for g in submission.grades}
+            manual = set(_manual_ids(source))
+            scores[student] = {g.name: g.score for g in submission.grades if g.name not in manual}
+            max_scores = {g.name: g.max_score for g in submission.grades if g.name not in manual}
+            written[student] = {g.name: (g.score, g.needs_manual_grade) for g in submission.grades
+                                if g.name in manual}
     grades_csv = None
     if assignment == FEEDBACK_ASSIGNMENT:   # the remaining instructor steps, while others grade
         _nbgrader(["generate_feedback", assignment, "--force"], course, env)
@@ -165,6 +180,7 @@ def grade_assignment(assignment: str, root: Path) -> dict:
         grades_csv = (course / "grades.csv").read_text()
     return {"course": course, "source": source, "release": release, "expected": expected,
             "scores": scores, "max_scores": max_scores, "tampered": tampered,
+            "written": written,
             "grades_csv": grades_csv, "log": run.stdout + run.stderr,
             "seconds": time.monotonic() - started}
 
@@ -210,7 +226,8 @@ def test_course_lists_every_assignment_with_graded_cells():
         ids = [_grade_id(c) for c in notebook.cells if _grade_id(c)]
         assert len(ids) == len(set(ids)), f"{assignment}: duplicate grade ids"
         assert all(re.fullmatch(r"[A-Za-z0-9_-]+", gid) for gid in ids)
-        tests = [c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade")]
+        tests = [c for c in notebook.cells
+                 if c.metadata.get("nbgrader", {}).get("grade") and not _is_manual(c)]
         assert tests and all(c.metadata.nbgrader["locked"] and c.metadata.nbgrader["points"] > 0
                              for c in tests)
         assert all("### BEGIN HIDDEN TESTS" in c.source for c in tests), \
@@ -240,8 +257,10 @@ def test_release_has_no_solutions_and_no_hidden_tests(graded, assignment):
                       if len(line.strip()) > 25]   # skip short generic lines like `return y`
             leaked = [line for line in secret if line in released[grade_id].source]
             assert not leaked, f"{assignment}/{grade_id} leaks {leaked[:3]}"
-        if meta.get("solution"):
+        if meta.get("solution") and cell.cell_type == "code":
             assert "raise NotImplementedError()" in released[grade_id].source
+        elif meta.get("solution"):                       # a written answer
+            assert released[grade_id].source.strip() == "YOUR ANSWER HERE"
         if meta.get("grade") or meta.get("locked"):
             # Locked cells carry a checksum: an edited test cell is detected and restored.
             assert released[grade_id].metadata.nbgrader.get("locked") is True
@@ -304,11 +323,30 @@ def test_wrong_answers_get_messages_a_student_can_act_on(graded):
                                           "one-sided difference"],
         ("a3_build_count", "wrong"): ["use_bias=False the layer has no biases", "counts FLOPs",
                                      "44,426", "off by -4: check the padding"],
+        ("a4_convnet_numpy", "wrong_a"): ["treats the mean and the variance as constants",
+                                          "the kept ones are still 1", "ignores the velocity",
+                                          "make sure exercises 1-6 pass first"],
+        ("a4_convnet_numpy", "wrong_b"): ["uses the unbiased variance (ddof=1)", "skips the ReLU"],
     }
     for (assignment, student), phrases in wanted.items():
         text = _describe(graded[assignment], student)
         missing = [p for p in phrases if p not in text]
         assert not missing, f"{assignment}/{student} lacks {missing}:\n{text}"
+
+
+@pytest.mark.parametrize("assignment", [a for a in ASSIGNMENTS if a >= "a4"])
+def test_written_answers_wait_for_the_instructor(graded, assignment):
+    """Written questions (two or more from A4 on) are graded by hand: an answer waits for
+    manual grading, an unanswered one scores 0; the rubric stays in the instructor's copy."""
+    result = graded[assignment]
+    manual = _manual_ids(result["source"])
+    assert len(manual) >= 2
+    for grade_id in manual:
+        assert "Rubric" in _cells_by_id(result["source"])[grade_id].source
+        assert "Rubric" not in _cells_by_id(result["release"])[grade_id].source
+    assert all(result["written"]["solution"][g][1] for g in manual), result["written"]["solution"]
+    assert all(result["written"]["release"][g] == (0, False) for g in manual), \
+        result["written"]["release"]
 
 
 # --------------------------------------------------------------------------- safety
