@@ -321,6 +321,7 @@ def test_wrong_answers_get_messages_a_student_can_act_on(graded):
                                          "off by one"],
         ("a2_conv_backward", "wrong_a"): ["all zeros", "crop the 1 padding",
                                           "one-sided difference"],
+        ("a2_conv_backward", "wrong_b"): ["sums over the channels"],
         ("a3_build_count", "wrong"): ["use_bias=False the layer has no biases", "counts FLOPs",
                                      "44,426", "off by -4: check the padding"],
         ("a4_convnet_numpy", "wrong_a"): ["treats the mean and the variance as constants",
