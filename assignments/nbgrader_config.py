@@ -21,6 +21,7 @@ c.CourseDirectory.db_assignments = [
     {"name": "a2_conv_backward"},
     {"name": "a3_build_count"},
     {"name": "a4_convnet_numpy"},
+    {"name": "a5_resnet"},
 ]
 # Student ids are added with `nbgrader db student add` or `nbgrader db student import`;
 # autograde also creates missing students.

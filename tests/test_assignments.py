@@ -38,7 +38,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 COURSE = REPO / "assignments"
 ANSWERS = Path(__file__).resolve().parent / "assignment_answers"
-ASSIGNMENTS = ("a1_conv_forward", "a2_conv_backward", "a3_build_count", "a4_convnet_numpy")
+ASSIGNMENTS = ("a1_conv_forward", "a2_conv_backward", "a3_build_count", "a4_convnet_numpy",
+               "a5_resnet")
 # A2's and A4's cells all finish in seconds (A4's NumPy training in about 10 s), so their
 # robustness students (an infinite loop) are graded with a short cell timeout; the others
 # keep the course default.
@@ -269,6 +270,7 @@ def test_release_has_no_solutions_and_no_hidden_tests(graded, assignment):
 
 # --------------------------------------------------------------------------- scores
 NEEDS_REAL_MNIST = {"a3_build_count"}   # trains LeNet-5 on the real MNIST file
+NEEDS_REAL_CIFAR = {"a5_resnet"}        # its accuracy floor is set for CIFAR-10
 
 
 def _skip_without_real_mnist(assignment: str) -> None:
@@ -277,6 +279,9 @@ def _skip_without_real_mnist(assignment: str) -> None:
 
     if assignment in NEEDS_REAL_MNIST and data.available()["mnist"] is None:
         pytest.skip(f"{assignment} trains on real MNIST: set COURSE_DATA_DIR to a folder with mnist.npz")
+    if assignment in NEEDS_REAL_CIFAR and data.available()["cifar10"] is None:
+        pytest.skip(f"{assignment} trains on real CIFAR-10: set COURSE_DATA_DIR to a folder with "
+                    "the CIFAR-10 archive")
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -328,6 +333,10 @@ def test_wrong_answers_get_messages_a_student_can_act_on(graded):
                                           "the kept ones are still 1", "ignores the velocity",
                                           "make sure exercises 1-6 pass first"],
         ("a4_convnet_numpy", "wrong_b"): ["uses the unbiased variance (ddof=1)", "skips the ReLU"],
+        ("a5_resnet", "wrong_a"): ["projection although the shape does not change",
+                                   "option A adds no parameters", "the input never reaches",
+                                   "compile with metrics=['accuracy']"],
+        ("a5_resnet", "wrong_b"): ["output of conv4_block3_out", "try Adam"],
     }
     for (assignment, student), phrases in wanted.items():
         text = _describe(graded[assignment], student)
