@@ -26,6 +26,7 @@ search      a small architecture search: cells, regularised evolution, random se
 results     the record of training runs (written with $COURSE_RESULTS_DIR, read by lesson 14)
 timing      time to a target accuracy (``train_to_accuracy``), latency, step time
 parallel    data parallelism with keras.distribution (JAX; simulated devices on a CPU)
+visualize   feature maps, saliency, Grad-CAM, occlusion, activation maximisation, sanity check
 plotting    figures for lessons
 grading     exercise and assignment checks
 lessons     finding and executing lesson notebooks
@@ -46,7 +47,7 @@ _quiet.install()
 _SUBMODULES = (
     "config", "data", "geometry", "scratch", "autodiff", "complexity", "layers", "zoo",
     "augment", "recipes", "schedules", "training", "diagnostics", "search", "results", "timing",
-    "parallel", "plotting", "grading", "lessons", "doctor",
+    "parallel", "visualize", "plotting", "grading", "lessons", "doctor",
     "cli",
 )
 # Public names re-exported at the top level: name -> submodule.
