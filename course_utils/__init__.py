@@ -26,6 +26,7 @@ search      a small architecture search: cells, regularised evolution, random se
 results     the record of training runs (written with $COURSE_RESULTS_DIR, read by lesson 14)
 timing      time to a target accuracy (``train_to_accuracy``), latency, step time
 parallel    data parallelism with keras.distribution (JAX; simulated devices on a CPU)
+transfer    pretrained backbones (ImageNet or the course's own), freezing, two-phase fine-tuning
 visualize   feature maps, saliency, Grad-CAM, occlusion, activation maximisation, sanity check
 plotting    figures for lessons
 grading     exercise and assignment checks
@@ -47,7 +48,7 @@ _quiet.install()
 _SUBMODULES = (
     "config", "data", "geometry", "scratch", "autodiff", "complexity", "layers", "zoo",
     "augment", "recipes", "schedules", "training", "diagnostics", "search", "results", "timing",
-    "parallel", "visualize", "plotting", "grading", "lessons", "doctor",
+    "parallel", "transfer", "visualize", "plotting", "grading", "lessons", "doctor",
     "cli",
 )
 # Public names re-exported at the top level: name -> submodule.

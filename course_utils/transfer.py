@@ -1,0 +1,321 @@
+"""Transfer learning: a pretrained backbone, freezing, and two-phase fine-tuning.
+
+- :func:`backbone` wraps ``keras.applications`` with ImageNet weights when the weight file is
+  in the Keras cache (``~/.keras/models``) or can be downloaded. Offline it says so and, with
+  ``fallback=True``, returns the **course backbone** instead: a network of the zoo pretrained
+  by the course on a source task (:func:`pretrain_course_backbone`) and cached in the Keras
+  cache. It always prints which weights it uses and where they came from; a weight file that
+  cannot be read raises :class:`WeightsCorrupt`, never passes random weights off as pretrained.
+- :func:`freeze` and :func:`unfreeze` set ``trainable`` by layer; frozen batch-norm layers run
+  in inference mode (Keras's rule for ``trainable=False``), and :func:`unfreeze` keeps them
+  frozen unless asked: the classic pitfall is unfreezing batch norm with a small target set,
+  whose batch statistics then replace the pretrained ones.
+- :func:`fine_tune`: train a new head on the frozen backbone, then unfreeze the top layers and
+  continue at ``fine_tune_factor`` (0.1) times the learning rate, as the syllabus prescribes.
+  The returned :class:`FineTuneReport` says which layers trained in each phase and at which rate.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import pathlib
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import keras
+import numpy as np
+
+__all__ = ["backbone", "pretrain_course_backbone", "course_backbone_path", "freeze", "unfreeze",
+           "trainable_layers", "fine_tune", "FineTuneReport", "WeightsUnavailable",
+           "WeightsCorrupt", "APPLICATIONS"]
+
+# Course names -> keras.applications builders.
+APPLICATIONS = {"mobilenet_v2": "MobileNetV2", "mobilenet": "MobileNet", "resnet50": "ResNet50",
+                "efficientnet_b0": "EfficientNetB0", "densenet121": "DenseNet121",
+                "vgg16": "VGG16"}
+CACHE_SUBDIR = "course-backbones"
+
+
+class WeightsUnavailable(RuntimeError):
+    """Pretrained weights are neither cached nor downloadable; the message says where to put them."""
+
+
+class WeightsCorrupt(RuntimeError):
+    """A weight file exists but cannot be read; the message names it."""
+
+
+def _models_dir() -> pathlib.Path:
+    return pathlib.Path(os.environ.get("KERAS_HOME", pathlib.Path.home() / ".keras")) / "models"
+
+
+def course_backbone_path(key: str) -> pathlib.Path:
+    """Where the course backbone ``key`` is cached (``~/.keras/models/course-backbones/``)."""
+    return _models_dir() / CACHE_SUBDIR / f"{key}.weights.h5"
+
+
+def _load(model: keras.Model, path: pathlib.Path) -> None:
+    try:
+        model.load_weights(path)
+    except Exception as exc:  # noqa: BLE001 - h5py, ValueError, OSError ...
+        raise WeightsCorrupt(f"the weight file {path} cannot be read ({type(exc).__name__}: "
+                             f"{str(exc)[:200]}); delete it and run again to rebuild or "
+                             "download it.") from exc
+
+
+def backbone(name: str = "mobilenet_v2", *, weights: str | os.PathLike | None = "imagenet",
+             input_shape: Sequence[int] = (96, 96, 3), pooling: str | None = "avg",
+             fallback: bool = True, course_key: str | None = None,
+             quiet: bool = False) -> tuple[keras.Model, str]:
+    """A feature extractor without its classifier, and a sentence saying whose weights it has.
+
+    Parameters
+    ----------
+    name : {"mobilenet_v2", "mobilenet", "resnet50", "efficientnet_b0", "densenet121", "vgg16"}
+        A Keras Applications network (for ``weights="imagenet"``).
+    weights : "imagenet", "course", a path to a ``.weights.h5`` file, or None
+        ``None``: random initialisation, said so.
+    input_shape : tuple, default=(96, 96, 3)
+    pooling : {"avg", "max", None}, default="avg"
+    fallback : bool, default=True
+        With ``weights="imagenet"`` offline, use the course backbone ``course_key`` if it is
+        cached (else raise :class:`WeightsUnavailable`).
+    course_key : str, optional
+        The key given to :func:`pretrain_course_backbone`.
+    quiet : bool, default=False
+        Do not print the sentence.
+
+    Returns
+    -------
+    model : keras.Model
+    source : str
+
+    Raises
+    ------
+    WeightsUnavailable, WeightsCorrupt, ValueError
+    """
+    if name not in APPLICATIONS and weights != "course":
+        raise ValueError(f"name must be one of {sorted(APPLICATIONS)}, got {name!r}.")
+    if weights == "course":
+        model, source = _course_backbone(course_key)
+    elif weights is None:
+        model = getattr(keras.applications, APPLICATIONS[name])(
+            weights=None, include_top=False, input_shape=tuple(input_shape), pooling=pooling)
+        source = f"{APPLICATIONS[name]} with random weights (not pretrained)"
+    elif weights == "imagenet":
+        try:
+            model = getattr(keras.applications, APPLICATIONS[name])(
+                weights="imagenet", include_top=False, input_shape=tuple(input_shape),
+                pooling=pooling)
+            source = f"{APPLICATIONS[name]} with ImageNet weights (Keras Applications, cached in {_models_dir()})"
+        except (OSError, ValueError) as exc:
+            if "Unable to" in str(exc) or "file signature" in str(exc) or "truncated" in str(exc):
+                raise WeightsCorrupt(f"the ImageNet weight file of {APPLICATIONS[name]} in "
+                                     f"{_models_dir()} cannot be read ({exc}); delete it and run "
+                                     "again.") from exc
+            raise
+        except Exception as exc:  # noqa: BLE001 - Keras raises a bare Exception offline
+            url = re.search(r"https?://\S+?\.h5", str(exc))
+            where = (f"download {url.group(0)} and put it in {_models_dir()}"
+                     if url else f"put the weight file in {_models_dir()}")
+            if not fallback:
+                raise WeightsUnavailable(f"ImageNet weights of {APPLICATIONS[name]} are not "
+                                         f"cached and cannot be downloaded: {where}.") from exc
+            try:
+                model, source = _course_backbone(course_key)
+            except WeightsUnavailable as missing:
+                raise WeightsUnavailable(
+                    f"ImageNet weights of {APPLICATIONS[name]} are not cached and cannot be "
+                    f"downloaded ({where}), and {missing}") from exc
+            source = f"{source}, because the ImageNet weights are not available offline ({where})"
+    else:
+        path = pathlib.Path(weights)
+        if not path.is_file():
+            raise WeightsUnavailable(f"no weight file at {path}.")
+        model = getattr(keras.applications, APPLICATIONS[name])(
+            weights=None, include_top=False, input_shape=tuple(input_shape), pooling=pooling)
+        _load(model, path)
+        source = f"{APPLICATIONS[name]} with the weights of {path}"
+    if not quiet:
+        print(f"Backbone: {source}.")
+    return model, source
+
+
+def _course_backbone(key: str | None) -> tuple[keras.Model, str]:
+    if key is None:
+        raise WeightsUnavailable("no course backbone was named (course_key): pretrain one with "
+                                 "transfer.pretrain_course_backbone(...).")
+    path = course_backbone_path(key)
+    meta_path = path.with_suffix("").with_suffix(".json")
+    if not path.is_file() or not meta_path.is_file():
+        raise WeightsUnavailable(f"the course backbone {key!r} is not cached at {path}: run "
+                                 "transfer.pretrain_course_backbone(...) first (lesson 16 does).")
+    meta = json.loads(meta_path.read_text())
+    model = _build_course_network(meta)
+    _load(model, path)
+    return model, (f"the course backbone {meta['network']} pretrained on {meta['source_task']} "
+                   f"({meta['train_images']:,} images, {meta['epochs']} epochs; cached at {path})")
+
+
+def _build_course_network(meta: dict) -> keras.Model:
+    from course_utils import zoo
+
+    network = zoo.get_model(meta["network"], input_shape=tuple(meta["input_shape"]),
+                            num_classes=meta["num_classes"], **meta.get("options", {}))
+    features = keras.Model(network.inputs, network.get_layer(meta["feature_layer"]).output,
+                           name=f"{meta['network']}_backbone")
+    return features
+
+
+def pretrain_course_backbone(key: str, x: np.ndarray, y: np.ndarray, *, network: str = "resnet20",
+                             feature_layer: str = "avg_pool", source_task: str, epochs: int = 5,
+                             batch_size: int = 128, learning_rate: float = 3e-3,
+                             options: dict | None = None, seed: int = 0,
+                             retrain: bool = False) -> tuple[keras.Model, str]:
+    """Train ``network`` on a source task and cache its features up to ``feature_layer``.
+
+    A second call with the same ``key`` and the same data returns the cached backbone without
+    training (the key and a hash of the data name the file), unless ``retrain``.
+
+    Parameters
+    ----------
+    key : str
+        Name of the cached backbone, e.g. ``"cifar10-animals-resnet20"``.
+    x, y : ndarray
+        Source images (uint8 or floats in [0, 1]) and integer labels.
+    source_task : str
+        Described in the messages, e.g. ``"CIFAR-10's six animal classes"``.
+    """
+    from types import SimpleNamespace
+
+    from course_utils import training
+
+    if np.asarray(x).dtype != np.uint8:
+        raise ValueError(f"x must be uint8 images in [0, 255] (as the datasets load), got dtype "
+                         f"{np.asarray(x).dtype}; the backbone then takes floats in [0, 1].")
+    digest = hashlib.sha256(np.ascontiguousarray(x[:256]).tobytes()
+                            + np.asarray(y).tobytes()).hexdigest()[:12]
+    path = course_backbone_path(key)
+    meta_path = path.with_suffix("").with_suffix(".json")
+    if not retrain and path.is_file() and meta_path.is_file():
+        meta = json.loads(meta_path.read_text())
+        if meta.get("data_hash") == digest:
+            return _course_backbone(key)
+    num_classes = int(np.max(y)) + 1
+    data = SimpleNamespace(name=source_task, x_train=x, y_train=y, x_test=x[:0], y_test=y[:0],
+                           num_classes=num_classes)
+    run = training.fit_and_evaluate(network, data, epochs=epochs, batch_size=batch_size,
+                                    learning_rate=learning_rate, network_options=options, seed=seed)
+    trained = run.model.layers[-1]
+    meta = {"network": network, "feature_layer": feature_layer, "source_task": source_task,
+            "input_shape": list(x.shape[1:]), "num_classes": num_classes,
+            "train_images": int(len(x)), "epochs": int(epochs), "options": options or {},
+            "data_hash": digest, "train_accuracy": run.train_accuracy}
+    features = keras.Model(trained.inputs, trained.get_layer(feature_layer).output,
+                           name=f"{network}_backbone")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    features.save_weights(path)
+    meta_path.write_text(json.dumps(meta, indent=1))
+    return _course_backbone(key)
+
+
+# ----------------------------------------------------------------------------- freezing
+def _layers(model: keras.Model) -> list:
+    return [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+
+
+def freeze(model: keras.Model, up_to: str | int | None = None) -> keras.Model:
+    """Set ``trainable=False`` on every layer (``up_to=None``) or on the layers up to and
+    including ``up_to`` (a name or an index into the non-input layers)."""
+    layers = _layers(model)
+    if up_to is None:
+        last = len(layers) - 1
+    elif isinstance(up_to, str):
+        names = [layer.name for layer in layers]
+        if up_to not in names:
+            raise ValueError(f"model {model.name!r} has no layer {up_to!r}.")
+        last = names.index(up_to)
+    else:
+        last = int(up_to) % len(layers)
+    for i, layer in enumerate(layers):
+        if i <= last:
+            layer.trainable = False
+    return model
+
+
+def unfreeze(model: keras.Model, top: int, *, batch_norm: bool = False) -> keras.Model:
+    """Make the top ``top`` layers trainable again; batch norm stays frozen unless ``batch_norm``."""
+    if not isinstance(top, int) or top < 0:
+        raise ValueError(f"top must be a non-negative integer, got {top!r}.")
+    model.trainable = True            # a frozen model hides its layers' flags
+    layers = _layers(model)
+    for i, layer in enumerate(layers):
+        wanted = i >= len(layers) - top
+        if isinstance(layer, keras.layers.BatchNormalization) and not batch_norm:
+            wanted = False
+        layer.trainable = wanted
+    return model
+
+
+def trainable_layers(model: keras.Model) -> list[str]:
+    """Names of the layers with trainable weights that will train (nested models expanded)."""
+    names = []
+    for layer in _layers(model):
+        if isinstance(layer, keras.Model):
+            names += [f"{layer.name}/{n}" for n in trainable_layers(layer)] if layer.trainable else []
+        elif layer.trainable and layer.trainable_weights:
+            names.append(layer.name)
+    return names
+
+
+@dataclasses.dataclass
+class FineTuneReport:
+    """What :func:`fine_tune` did: per phase, the trainable layers, the learning rate, the history."""
+
+    phases: list[dict[str, Any]]
+    model: keras.Model
+
+    @property
+    def val_accuracy(self) -> float | None:
+        last = self.phases[-1]["history"].get("val_accuracy")
+        return None if not last else float(last[-1])
+
+
+def fine_tune(backbone_model: keras.Model, x: np.ndarray, y: np.ndarray, *, num_classes: int,
+              head_epochs: int = 5, fine_epochs: int = 5, learning_rate: float = 1e-3,
+              fine_tune_factor: float = 0.1, top: int = 10, batch_size: int = 32,
+              validation_data: tuple | None = None, dropout: float = 0.2,
+              seed: int = 0, verbose: int = 0) -> FineTuneReport:
+    """Two phases: a new head on the frozen backbone, then the top ``top`` layers at a lower rate.
+
+    ``fine_epochs=0`` stops after the first phase (a linear probe when ``dropout=0``).
+    """
+    keras.utils.set_random_seed(seed)
+    freeze(backbone_model)
+    inputs = keras.Input(backbone_model.input_shape[1:])
+    features = backbone_model(inputs, training=False)   # batch norm in inference mode
+    if len(features.shape) == 4:
+        features = keras.layers.GlobalAveragePooling2D()(features)
+    if dropout:
+        features = keras.layers.Dropout(dropout)(features)
+    outputs = keras.layers.Dense(num_classes, activation="softmax", name="new_head")(features)
+    model = keras.Model(inputs, outputs, name=f"{backbone_model.name}_transfer")
+    phases = []
+    for phase, epochs, rate in (("head", head_epochs, learning_rate),
+                                ("fine-tune", fine_epochs, learning_rate * fine_tune_factor)):
+        if epochs == 0:
+            continue
+        if phase == "fine-tune":
+            unfreeze(backbone_model, top)
+        model.compile(optimizer=keras.optimizers.Adam(rate),
+                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        history = model.fit(x, y, epochs=epochs, batch_size=batch_size,
+                            validation_data=validation_data, verbose=verbose)
+        phases.append({"phase": phase, "learning_rate": rate, "epochs": epochs,
+                       "trainable": trainable_layers(model),
+                       "history": {k: [float(v) for v in vals]
+                                   for k, vals in history.history.items()}})
+    return FineTuneReport(phases, model)

@@ -1,0 +1,126 @@
+"""course_utils.transfer: weight sources, freezing, two-phase fine-tuning (TensorFlow and JAX)."""
+
+import keras
+import numpy as np
+import pytest
+
+from course_utils import data, transfer
+
+
+@pytest.fixture
+def keras_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    return tmp_path
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return data.load("digits", seed=0)  # embedded 8x8 digits: no download
+
+
+def offline(monkeypatch, name="MobileNetV2"):
+    """Make keras.applications fail as it does without a network."""
+    def fail(*args, weights=None, **kwargs):
+        if weights == "imagenet":
+            raise Exception("URL fetch failure on https://storage.example/x/mobilenet_v2_no_top.h5: "
+                            "None -- [Errno -2] Name or service not known")
+        return original(*args, weights=weights, **kwargs)
+    original = getattr(keras.applications, name)
+    monkeypatch.setattr(keras.applications, name, fail)
+
+
+def small_cnn():
+    inputs = keras.Input((8, 8, 1))
+    x = keras.layers.Conv2D(4, 3, padding="same", name="conv")(inputs)
+    x = keras.layers.BatchNormalization(name="bn")(x)
+    x = keras.layers.ReLU(name="relu")(x)
+    x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
+    return keras.Model(inputs, x, name="small")
+
+
+def test_freeze_keeps_weights_and_batch_norm_statistics_through_fit(digits):
+    keras.utils.set_random_seed(0)
+    base = transfer.freeze(small_cnn())
+    model = keras.Sequential([base, keras.layers.Dense(10, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    before = [w.copy() for w in base.get_weights()]
+    head_before = model.layers[-1].get_weights()[0].copy()
+    x = digits.x_train[:128].astype("float32") / 16.0
+    model.fit(x, digits.y_train[:128], epochs=2, verbose=0)
+    for a, b in zip(before, base.get_weights()):            # kernel, bias, gamma, beta, mean, var
+        np.testing.assert_array_equal(a, b)
+    assert not np.allclose(head_before, model.layers[-1].get_weights()[0])
+    assert transfer.trainable_layers(base) == []
+
+
+def test_freeze_up_to_and_unfreeze_keep_batch_norm_frozen():
+    model = transfer.freeze(small_cnn(), up_to="bn")
+    assert [layer.trainable for layer in model.layers[1:]] == [False, False, True, True]
+    transfer.unfreeze(model, top=3)
+    assert transfer.trainable_layers(model) == []            # bn stays frozen, relu/pool have none
+    transfer.unfreeze(model, top=3, batch_norm=True)
+    assert transfer.trainable_layers(model) == ["bn"]
+    transfer.unfreeze(model, top=4)
+    assert transfer.trainable_layers(model) == ["conv"]
+    with pytest.raises(ValueError, match="no layer 'nope'"):
+        transfer.freeze(small_cnn(), up_to="nope")
+
+
+def test_fine_tune_two_phases_report_layers_and_rates(digits):
+    x = digits.x_train[:200].astype("float32") / 16.0
+    report = transfer.fine_tune(small_cnn(), x, digits.y_train[:200], num_classes=10,
+                                head_epochs=1, fine_epochs=1, learning_rate=1e-3, top=4)
+    head, fine = report.phases
+    assert head["phase"] == "head" and head["trainable"] == ["new_head"]
+    assert head["learning_rate"] == pytest.approx(1e-3)
+    assert fine["learning_rate"] == pytest.approx(1e-4)      # 0.1x, as the syllabus says
+    assert fine["trainable"] == ["small/conv", "new_head"]     # the top 4 layers, batch norm kept
+    assert len(head["history"]["loss"]) == 1 and len(fine["history"]["loss"]) == 1
+
+
+def test_backbone_weight_paths(keras_home, tmp_path, monkeypatch):
+    model, source = transfer.backbone("mobilenet_v2", weights=None, input_shape=(32, 32, 3),
+                                      quiet=True)
+    assert "random weights (not pretrained)" in source
+    path = tmp_path / "mine.weights.h5"
+    model.save_weights(path)
+    loaded, source = transfer.backbone("mobilenet_v2", weights=path, input_shape=(32, 32, 3),
+                                       quiet=True)
+    for a, b in zip(model.get_weights(), loaded.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert str(path) in source
+    corrupt = tmp_path / "corrupt.weights.h5"
+    corrupt.write_bytes(b"not an h5 file" * 10)
+    with pytest.raises(transfer.WeightsCorrupt, match="corrupt.weights.h5 cannot be read"):
+        transfer.backbone("mobilenet_v2", weights=corrupt, input_shape=(32, 32, 3), quiet=True)
+    with pytest.raises(transfer.WeightsUnavailable, match="no weight file"):
+        transfer.backbone("mobilenet_v2", weights=tmp_path / "missing.weights.h5", quiet=True)
+    with pytest.raises(ValueError, match="name must be one of"):
+        transfer.backbone("alexnet", weights=None)
+
+
+def test_offline_imagenet_falls_back_to_the_cached_course_backbone(keras_home, monkeypatch,
+                                                                  digits, capsys):
+    offline(monkeypatch)
+    with pytest.raises(transfer.WeightsUnavailable, match="storage.example.*put it in"):
+        transfer.backbone("mobilenet_v2", input_shape=(32, 32, 3), fallback=False)
+    with pytest.raises(transfer.WeightsUnavailable, match="pretrain_course_backbone"):
+        transfer.backbone("mobilenet_v2", input_shape=(32, 32, 3), course_key="digits-test")
+    x = (digits.x_train[:256] * 15).astype("uint8")
+    y = digits.y_train[:256]
+    first, source = transfer.pretrain_course_backbone(
+        "digits-test", x, y, network="resnet20", source_task="the 8x8 digits", epochs=1)
+    cached = transfer.course_backbone_path("digits-test")
+    assert cached.is_file() and str(keras_home) in str(cached)
+    stamp = cached.stat().st_mtime_ns
+    again, _ = transfer.pretrain_course_backbone(
+        "digits-test", x, y, network="resnet20", source_task="the 8x8 digits", epochs=1)
+    assert cached.stat().st_mtime_ns == stamp                 # reused, not retrained
+    model, source = transfer.backbone("mobilenet_v2", input_shape=(32, 32, 3),
+                                      course_key="digits-test")
+    assert "course backbone resnet20 pretrained on the 8x8 digits" in source
+    assert "not available offline" in source and "Backbone:" in capsys.readouterr().out
+    for a, b in zip(first.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="uint8"):
+        transfer.pretrain_course_backbone("f", x.astype("float32"), y, source_task="t")
