@@ -204,11 +204,20 @@ def pretrain_course_backbone(key: str, x: np.ndarray, y: np.ndarray, *, network:
         meta = json.loads(meta_path.read_text())
         if meta.get("data_hash") == digest:
             return _course_backbone(key)
+    from course_utils import zoo
+
     num_classes = int(np.max(y)) + 1
+    keras.utils.set_random_seed(int(seed))
+    built = zoo.get_model(network, input_shape=tuple(x.shape[1:]), num_classes=num_classes,
+                          **dict(options or {}))
+    names = [layer.name for layer in built.layers]
+    if feature_layer not in names:
+        raise ValueError(f"{network} has no layer {feature_layer!r} to cut the features at; "
+                         f"its layers: {names}.")
     data = SimpleNamespace(name=source_task, x_train=x, y_train=y, x_test=x[:0], y_test=y[:0],
                            num_classes=num_classes)
-    run = training.fit_and_evaluate(network, data, epochs=epochs, batch_size=batch_size,
-                                    learning_rate=learning_rate, network_options=options, seed=seed)
+    run = training.fit_and_evaluate(built, data, epochs=epochs, batch_size=batch_size,
+                                    learning_rate=learning_rate, seed=seed)
     trained = run.model.layers[-1]
     meta = {"network": network, "feature_layer": feature_layer, "source_task": source_task,
             "input_shape": list(x.shape[1:]), "num_classes": num_classes,

@@ -122,5 +122,8 @@ def test_offline_imagenet_falls_back_to_the_cached_course_backbone(keras_home, m
     assert "not available offline" in source and "Backbone:" in capsys.readouterr().out
     for a, b in zip(first.get_weights(), model.get_weights()):
         np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="resnet20 has no layer 'f6'"):
+        transfer.pretrain_course_backbone("g", x, y, feature_layer="f6", source_task="t",
+                                          retrain=True)
     with pytest.raises(ValueError, match="uint8"):
         transfer.pretrain_course_backbone("f", x.astype("float32"), y, source_task="t")
