@@ -22,6 +22,7 @@ c.CourseDirectory.db_assignments = [
     {"name": "a3_build_count"},
     {"name": "a4_convnet_numpy"},
     {"name": "a5_resnet"},
+    {"name": "a6_transfer_gradcam"},
 ]
 # Student ids are added with `nbgrader db student add` or `nbgrader db student import`;
 # autograde also creates missing students.

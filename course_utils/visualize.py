@@ -56,10 +56,17 @@ def _images(model: keras.Model, images: Any) -> np.ndarray:
     return x
 
 
+def _run(model: keras.Model, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
+    """``model(x)`` in inference mode, in batches, as NumPy (no per-call tf.function tracing)."""
+    parts = [keras.ops.convert_to_numpy(model(x[i:i + batch_size], training=False))
+             for i in range(0, len(x), batch_size)]
+    return np.concatenate(parts) if parts else np.zeros((0,))
+
+
 def _classes(model: keras.Model, x: np.ndarray, class_index: Any) -> np.ndarray:
     """One class per image: the given ones, or the model's predictions."""
     if class_index is None:
-        return np.argmax(np.asarray(model.predict(x, verbose=0)), axis=-1)
+        return np.argmax(_run(model, x), axis=-1)
     classes = np.broadcast_to(np.asarray(class_index, dtype=int), (len(x),)).copy()
     num_classes = model.output_shape[-1]
     if classes.min() < 0 or classes.max() >= num_classes:
@@ -122,10 +129,10 @@ def feature_maps(model: keras.Model, images: Any, layer_names: Sequence[str]) ->
         raise ValueError(f"model {model.name!r} has no layer {missing}; its layers: "
                          f"{[layer.name for layer in model.layers]}.")
     probe = keras.Model(model.inputs, [model.get_layer(n).output for n in layer_names])
-    outputs = probe.predict(x, verbose=0)
+    outputs = probe(x, training=False)
     if len(layer_names) == 1:
         outputs = [outputs]
-    return {n: np.asarray(o) for n, o in zip(layer_names, outputs)}
+    return {n: keras.ops.convert_to_numpy(o) for n, o in zip(layer_names, outputs)}
 
 
 def saliency(model: keras.Model, images: Any, class_index: Any = None, *, smooth: int = 0,
@@ -191,7 +198,7 @@ def grad_cam(model: keras.Model, images: Any, class_index: Any = None, *,
     if len(layer.output.shape) != 4:
         raise ValueError(f"layer {name!r} has output shape {layer.output.shape}: Grad-CAM needs "
                          "the (N, H, W, C) maps of a convolution layer.")
-    activations = np.asarray(keras.Model(model.inputs, layer.output).predict(x, verbose=0))
+    activations = _run(keras.Model(model.inputs, layer.output), x)
     try:
         logits = _score_head(model, start=layer.output)
     except Exception as exc:  # noqa: BLE001 - the graph cannot be cut there
@@ -229,7 +236,7 @@ def occlusion(model: keras.Model, images: Any, class_index: Any = None, *, patch
     height, width = x.shape[1:3]
     if not (isinstance(patch, int) and 1 <= patch <= min(height, width)):
         raise ValueError(f"patch must be an integer in [1, {min(height, width)}], got {patch!r}.")
-    base = np.asarray(model.predict(x, verbose=0))[np.arange(len(x)), classes]
+    base = _run(model, x)[np.arange(len(x)), classes]
     corners = [(i, j) for i in range(0, height - patch + 1, stride)
                for j in range(0, width - patch + 1, stride)]
     maps = np.zeros((len(x), height, width), "float32")
@@ -241,7 +248,7 @@ def occlusion(model: keras.Model, images: Any, class_index: Any = None, *, patch
         covered = np.repeat(image[None], len(corners), axis=0)
         for k, (i, j) in enumerate(corners):
             covered[k, i:i + patch, j:j + patch] = value
-        probs = np.asarray(model.predict(covered, batch_size=batch_size, verbose=0))[:, classes[n]]
+        probs = _run(model, covered, batch_size)[:, classes[n]]
         for k, (i, j) in enumerate(corners):
             maps[n, i:i + patch, j:j + patch] += base[n] - probs[k]
     return maps / np.maximum(counts, 1)

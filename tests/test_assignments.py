@@ -39,11 +39,11 @@ REPO = Path(__file__).resolve().parents[1]
 COURSE = REPO / "assignments"
 ANSWERS = Path(__file__).resolve().parent / "assignment_answers"
 ASSIGNMENTS = ("a1_conv_forward", "a2_conv_backward", "a3_build_count", "a4_convnet_numpy",
-               "a5_resnet")
+               "a5_resnet", "a6_transfer_gradcam")
 # A2's and A4's cells all finish in seconds (A4's NumPy training in about 10 s), so their
 # robustness students (an infinite loop) are graded with a short cell timeout; the others
 # keep the course default.
-CELL_TIMEOUT = {"a2_conv_backward": 20, "a4_convnet_numpy": 90}
+CELL_TIMEOUT = {"a2_conv_backward": 20, "a4_convnet_numpy": 90, "a6_transfer_gradcam": 90}
 # generate_feedback and export run on A2, the assignment that finishes grading first.
 FEEDBACK_ASSIGNMENT = "a2_conv_backward"
 GENERATED = ("release", "submitted", "autograded", "feedback", "gradebook.db", "exchange")
@@ -271,6 +271,7 @@ def test_release_has_no_solutions_and_no_hidden_tests(graded, assignment):
 # --------------------------------------------------------------------------- scores
 NEEDS_REAL_MNIST = {"a3_build_count"}   # trains LeNet-5 on the real MNIST file
 NEEDS_REAL_CIFAR = {"a5_resnet"}        # its accuracy floor is set for CIFAR-10
+NEEDS_REAL_MNIST |= {"a6_transfer_gradcam"}   # its accuracy floor is set for MNIST
 
 
 def _skip_without_real_mnist(assignment: str) -> None:
@@ -337,6 +338,9 @@ def test_wrong_answers_get_messages_a_student_can_act_on(graded):
                                    "option A adds no parameters", "the input never reaches",
                                    "compile with metrics=['accuracy']"],
         ("a5_resnet", "wrong_b"): ["output of conv4_block3_out", "try Adam"],
+        ("a6_transfer_gradcam", "wrong_a"): ["phase 2 uses the full learning rate"],
+        ("a6_transfer_gradcam", "wrong_b"): ["the eigenvectors are rows", "batch norm trains in phase 2",
+                                             "negative values"],
     }
     for (assignment, student), phrases in wanted.items():
         text = _describe(graded[assignment], student)
