@@ -216,10 +216,9 @@ def train_to_accuracy(recipe: Recipe, x_train: np.ndarray, y_train: np.ndarray,
 
 
 def _median_seconds(call, repeats: int, warmup: int) -> float:
-    for name, value in (("repeats", repeats), ("warmup", warmup)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < (name == "repeats"):
-            raise ValueError(f"{name} must be a non-negative integer (repeats at least 1), "
-                             f"got {value!r}.")
+    for name, value, least in (("repeats", repeats, 1), ("warmup", warmup, 0)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < least:
+            raise ValueError(f"{name} must be an integer >= {least}, got {value!r}.")
     for _ in range(warmup):
         call()
     times = []

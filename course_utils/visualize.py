@@ -112,8 +112,7 @@ def last_conv_layer(model: keras.Model) -> str:
     """Name of the last layer with a 4-D output (a convolution block), for Grad-CAM."""
     _check_model(model)
     for layer in reversed(model.layers):
-        shape = getattr(layer, "output", None) is not None and layer.output.shape
-        if shape and len(shape) == 4 and not isinstance(layer, keras.layers.InputLayer):
+        if not isinstance(layer, keras.layers.InputLayer) and len(layer.output.shape) == 4:
             return layer.name
     raise ValueError(f"model {model.name!r} has no layer with a 4-D (N, H, W, C) output.")
 

@@ -112,7 +112,7 @@ def test_sanity_check_randomised_weights_change_the_maps():
     assert copy.count_params() == model.count_params()
     assert not all(np.allclose(a, b) for a, b in zip(model.get_weights(), copy.get_weights()))
     assert visualize.map_similarity(image, image) == pytest.approx(1.0)
-    assert visualize.map_similarity(image, -image) == pytest.approx(-1.0, abs=0.2)
+    assert visualize.map_similarity(image, -image) == pytest.approx(-1.0)   # ties share ranks
     with pytest.raises(ValueError, match="same shape"):
         visualize.map_similarity(np.zeros(3), np.zeros(4))
 
@@ -124,8 +124,7 @@ def test_plot_maps_titles_and_colour_bars():
     fig = visualize.plot_maps(images, np.random.default_rng(1).random((2, 8, 8)),
                               titles=["cat", "dog"], title="Grad-CAM")
     assert fig._suptitle.get_text() == "Grad-CAM"
-    assert [ax.get_title() for ax in fig.axes[:2]] == ["cat", ""] or "cat" in [
-        ax.get_title() for ax in fig.axes]
+    assert [ax.get_title() for ax in fig.axes[:4]] == ["cat", "dog", "", ""]
     assert sum(ax.get_label() == "<colorbar>" for ax in fig.axes) == 2
     with pytest.raises(ValueError, match="must match"):
         visualize.plot_maps(images, np.zeros((3, 8, 8)))
