@@ -278,3 +278,30 @@ def test_tf_dataset_pipeline():
     ds = data.tf_dataset(x, y, 4, shuffle=False, map_fn=lambda a, b: (a, b * 2))
     got = [b.numpy().tolist() for _, b in ds]
     assert got == [[0, 2, 4, 6], [8, 10, 12, 14], [16, 18]]
+
+
+def test_select_classes_relabels_every_split_and_subsets_training():
+    rng = np.random.default_rng(0)
+    names = ("a", "b", "c", "d")
+    y_train, y_val, y_test = np.repeat(np.arange(4), 25), np.repeat(np.arange(4), 5), np.repeat(np.arange(4), 10)
+    images = lambda y: (y[:, None, None, None] * 10 + rng.integers(0, 5, (len(y), 2, 2, 1))).astype("uint8")
+    ds = data.Dataset("toy", images(y_train), y_train, images(y_test), y_test, names, "generated: test",
+                      images(y_val), y_val)
+    picked = data.select(ds, classes=["d", 1], train_size=10, seed=3)
+    assert picked.class_names == ("d", "b") and picked.num_classes == 2
+    assert np.bincount(picked.y_train).tolist() == [5, 5]                 # stratified
+    assert np.bincount(picked.y_val).tolist() == [5, 5] and np.bincount(picked.y_test).tolist() == [10, 10]
+    # labels follow the order given: class "d" (pixel values 30-34) is now 0
+    assert (picked.x_train[picked.y_train == 0] >= 30).all() and (picked.x_test[picked.y_test == 1] < 20).all()
+    assert picked.name == "toy (2 classes, 10 training images)"
+    again = data.select(ds, classes=["d", 1], train_size=10, seed=3)
+    assert np.array_equal(again.x_train, picked.x_train)                 # seeded
+    assert len(data.select(ds, train_size=8).x_train) == 8 and data.select(ds).num_classes == 4
+    with pytest.raises(ValueError, match="no class 'e'"):
+        data.select(ds, classes=["e"])
+    with pytest.raises(ValueError, match="distinct"):
+        data.select(ds, classes=[0, 0])
+    with pytest.raises(ValueError, match=r"train_size must be an integer in 1..50"):
+        data.select(ds, classes=[0, 1], train_size=51)
+    with pytest.raises(TypeError, match="course_utils.data.Dataset"):
+        data.select({"x_train": 1}, classes=[0])

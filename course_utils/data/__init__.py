@@ -28,7 +28,7 @@ from typing import Any, Callable
 import numpy as np
 
 from course_utils.data import _cache, _readers, embedded, synthetic
-from course_utils.data._dataset import Dataset
+from course_utils.data._dataset import Dataset, select
 from course_utils.data._files import (
     CIFAR10_CLASSES, DATA_DIR_ENV, FORMS, OFFLINE_ENV, DatasetCorrupt, DatasetUnavailable,
     Found, RemoteFile, fetch_dataset, find_form, keras_cache_dir, locate, search_dirs,
@@ -42,7 +42,7 @@ from course_utils.data.transforms import (
 )
 
 __all__ = [
-    "Dataset", "load", "load_or_fallback", "load_image_folder", "available", "verify",
+    "Dataset", "select", "load", "load_or_fallback", "load_image_folder", "available", "verify",
     "locate", "search_dirs", "keras_cache_dir", "DatasetUnavailable", "DatasetCorrupt",
     "load_photo", "PHOTOS", "batches", "tf_dataset", "to_float", "one_hot", "channel_stats",
     "stratified_subset", "stratified_indices", "train_val_split", "DATASETS", "FILE_DATASETS",

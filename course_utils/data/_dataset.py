@@ -64,3 +64,68 @@ class Dataset:
         return (f"{self.name}: {len(self.x_train):,} training{val} and {len(self.x_test):,} "
                 f"test images of shape {self.input_shape}, {self.num_classes} classes, "
                 f"from {self.source}")
+
+
+def select(dataset: Dataset, *, classes: Any = None, train_size: int | None = None,
+           seed: int = 0, name: str | None = None) -> Dataset:
+    """A new :class:`Dataset` with some classes and/or fewer training images.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    classes : sequence of int or str, optional
+        Keep these classes (indices or names), relabelled ``0, 1, ...`` in the order given,
+        in every split; ``class_names`` follow. Default: all.
+    train_size : int, optional
+        Keep a class-balanced random subset of this many training images (after the class
+        selection); the validation and test splits are kept whole.
+    seed : int, default=0
+    name : str, optional
+        Default: the dataset's name with the selection described.
+
+    Examples
+    --------
+    ``select(cifar, classes=["airplane", "automobile", "ship", "truck"], train_size=40)``:
+    CIFAR-10's four vehicle classes with 10 training images each.
+    """
+    from course_utils.data.transforms import stratified_indices
+
+    if not isinstance(dataset, Dataset):
+        raise TypeError(f"dataset must be a course_utils.data.Dataset, got {type(dataset).__name__}.")
+    keep = list(range(dataset.num_classes)) if classes is None else list(classes)
+    index = []
+    for c in keep:
+        if isinstance(c, str):
+            if c not in dataset.class_names:
+                raise ValueError(f"{dataset.name} has no class {c!r}; its classes: "
+                                 f"{list(dataset.class_names)}.")
+            c = dataset.class_names.index(c)
+        if not isinstance(c, (int, np.integer)) or not 0 <= c < dataset.num_classes:
+            raise ValueError(f"classes must be names or indices in 0..{dataset.num_classes - 1}, "
+                             f"got {c!r}.")
+        index.append(int(c))
+    if len(set(index)) != len(index) or not index:
+        raise ValueError(f"classes must be distinct and not empty, got {keep!r}.")
+    lut = np.full(dataset.num_classes, -1)
+    lut[index] = np.arange(len(index))
+
+    def split(x, y):
+        if x is None:
+            return None, None
+        mask = lut[y] >= 0
+        return x[mask], lut[y[mask]]
+
+    x_train, y_train = split(dataset.x_train, dataset.y_train)
+    if train_size is not None:
+        if not isinstance(train_size, (int, np.integer)) or not 0 < train_size <= len(y_train):
+            raise ValueError(f"train_size must be an integer in 1..{len(y_train)}, got {train_size!r}.")
+        idx = stratified_indices(y_train, int(train_size), seed=seed)
+        x_train, y_train = x_train[idx], y_train[idx]
+    x_val, y_val = split(dataset.x_val, dataset.y_val)
+    x_test, y_test = split(dataset.x_test, dataset.y_test)
+    names = tuple(dataset.class_names[i] for i in index)
+    described = [] if classes is None else [f"{len(index)} classes"]
+    described += [] if train_size is None else [f"{len(x_train):,} training images"]
+    return Dataset(name or f"{dataset.name} ({', '.join(described) or 'all'})", x_train, y_train,
+                   x_test, y_test, names, dataset.source, x_val, y_val,
+                   {**dataset.details, "selected_from": dataset.name, "classes": list(index)})
