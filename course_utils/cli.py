@@ -121,6 +121,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_student(args: argparse.Namespace) -> int:
+    from course_utils import student
+
+    copies = student.student_copies(args.lessons or None, args.output_dir)
+    for copy in copies:
+        removed = f", {copy.removed_cells} instructor cell(s) removed" if copy.removed_cells else ""
+        print(f"{copy.path}: {len(copy.exercises)} exercise(s) emptied{removed}")
+    print(f"{len(copies)} student cop{'y' if len(copies) == 1 else 'ies'} in {args.output_dir}/ "
+          "(solutions replaced by stubs that raise NotImplementedError; outputs cleared).")
+    return 0
+
+
 # ---------------------------------------------------------------- main
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="course", description="The Keras 3 CNN course.")
@@ -141,6 +153,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.set_defaults(func=cmd_run)
+
+    student = sub.add_parser("student", help="write student copies of the lessons (no solutions)")
+    student.add_argument("lessons", nargs="*", help="lesson numbers or names (default: every lesson)")
+    student.add_argument("--output-dir", default="build/student", help="where the copies go")
+    student.set_defaults(func=cmd_student)
     return parser
 
 

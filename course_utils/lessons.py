@@ -36,6 +36,11 @@ def notebook_dir() -> pathlib.Path:
     return REPO_ROOT / "notebooks"
 
 
+def lesson_paths() -> list[pathlib.Path]:
+    """Every lesson notebook (``NN_*.ipynb``) of :func:`notebook_dir`, in order."""
+    return sorted(notebook_dir().glob("[0-9][0-9]_*.ipynb"))
+
+
 def find_lesson(lesson: str) -> pathlib.Path:
     """Resolve ``"01"``, ``"1"``, ``"01_images_as_tensors"`` or a path to a notebook.
 

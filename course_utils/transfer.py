@@ -157,7 +157,7 @@ def _course_backbone(key: str | None) -> tuple[keras.Model, str]:
     model = _build_course_network(meta)
     _load(model, path)
     return model, (f"the course backbone {meta['network']} pretrained on {meta['source_task']} "
-                   f"({meta['train_images']:,} images, {meta['epochs']} epochs; cached at {path})")
+                   f"({meta['train_images']:,} images, {meta['epochs']} epoch{'' if meta['epochs'] == 1 else 's'}; cached at {path})")
 
 
 def _build_course_network(meta: dict) -> keras.Model:
