@@ -31,6 +31,8 @@ visualize   feature maps, saliency, Grad-CAM, occlusion, activation maximisation
 plotting    figures for lessons
 grading     exercise and assignment checks
 lessons     finding and executing lesson notebooks
+slides      reveal.js lecture decks built offline by nbconvert (``course slides``)
+student     student copies without solutions (``course student``)
 doctor      the environment report and checks of ``course doctor``
 cli         the ``course`` command
 """
@@ -48,8 +50,8 @@ _quiet.install()
 _SUBMODULES = (
     "config", "data", "geometry", "scratch", "autodiff", "complexity", "layers", "zoo",
     "augment", "recipes", "schedules", "training", "diagnostics", "search", "results", "timing",
-    "parallel", "transfer", "visualize", "plotting", "grading", "lessons", "doctor",
-    "cli",
+    "parallel", "transfer", "visualize", "plotting", "grading", "lessons", "slides",
+    "student", "doctor", "cli",
 )
 # Public names re-exported at the top level: name -> submodule.
 _EXPORTS = {

@@ -121,6 +121,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_slides(args: argparse.Namespace) -> int:
+    from course_utils import slides
+
+    if args.execute:
+        _quiet_tensorflow()
+    for lesson in args.lessons:
+        deck = slides.build_slides(lesson, args.output_dir, execute=args.execute, profile=args.profile)
+        print(f"{deck.path}: {deck.slides} slides{' with the outputs of a run' if deck.executed else ''}; "
+              f"open it in a browser (works offline: assets in {deck.path.parent / 'assets'}).")
+    return 0
+
+
 def cmd_student(args: argparse.Namespace) -> int:
     from course_utils import student
 
@@ -153,6 +165,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.set_defaults(func=cmd_run)
+
+    slides = sub.add_parser("slides", help="build reveal.js lecture slides of lessons, offline")
+    slides.add_argument("lessons", nargs="+", help="lesson numbers or names")
+    slides.add_argument("--execute", action="store_true", help="run the lesson first to show outputs")
+    slides.add_argument("--profile", help="profile of the run with --execute (default: fast)")
+    slides.add_argument("--output-dir", default="build/slides", help="where the decks go")
+    slides.set_defaults(func=cmd_slides)
 
     student = sub.add_parser("student", help="write student copies of the lessons (no solutions)")
     student.add_argument("lessons", nargs="*", help="lesson numbers or names (default: every lesson)")
