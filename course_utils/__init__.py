@@ -33,6 +33,7 @@ grading     exercise and assignment checks
 lessons     finding and executing lesson notebooks
 slides      reveal.js lecture decks built offline by nbconvert (``course slides``)
 student     student copies without solutions (``course student``)
+widgets     lecture demos (ipywidgets): convolution, receptive-field and augmentation explorers, dashboard
 doctor      the environment report and checks of ``course doctor``
 cli         the ``course`` command
 """
@@ -51,7 +52,7 @@ _SUBMODULES = (
     "config", "data", "geometry", "scratch", "autodiff", "complexity", "layers", "zoo",
     "augment", "recipes", "schedules", "training", "diagnostics", "search", "results", "timing",
     "parallel", "transfer", "visualize", "plotting", "grading", "lessons", "slides",
-    "student", "doctor", "cli",
+    "student", "widgets", "doctor", "cli",
 )
 # Public names re-exported at the top level: name -> submodule.
 _EXPORTS = {
