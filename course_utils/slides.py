@@ -161,7 +161,7 @@ def build_slides(lesson: str | os.PathLike, out_dir: str | os.PathLike = "build/
                               extra_template_paths=[str(TEMPLATES)], template_file="course_reveal.html.j2")
     exporter.require_js_url = "assets/require.js"
     exporter.jquery_url = "assets/jquery.min.js"
-    exporter.mathjax_url = "assets/MathJax/MathJax.js?config=TeX-AMS_HTML"
+    exporter.mathjax_url = "assets/MathJax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full"
     exporter.widget_renderer_url = ""
     html, _ = exporter.from_notebook_node(nb)
     remote = remote_assets(html)
