@@ -174,7 +174,7 @@ def pretrain_course_backbone(key: str, x: np.ndarray, y: np.ndarray, *, network:
                              feature_layer: str = "avg_pool", source_task: str, epochs: int = 5,
                              batch_size: int = 128, learning_rate: float = 3e-3,
                              options: dict | None = None, seed: int = 0,
-                             retrain: bool = False) -> tuple[keras.Model, str]:
+                             retrain: bool = False, lossy: bool = False) -> tuple[keras.Model, str]:
     """Train ``network`` on a source task and cache its features up to ``feature_layer``.
 
     A second call with the same ``key`` and the same data returns the cached backbone without
@@ -188,6 +188,8 @@ def pretrain_course_backbone(key: str, x: np.ndarray, y: np.ndarray, *, network:
         Source images (uint8 or floats in [0, 1]) and integer labels.
     source_task : str
         Described in the messages, e.g. ``"CIFAR-10's six animal classes"``.
+    lossy : bool, default=False
+        The images are a lossy copy (the CIFAR-10 JPEG copy): recorded with the training run.
     """
     from types import SimpleNamespace
 
@@ -215,7 +217,7 @@ def pretrain_course_backbone(key: str, x: np.ndarray, y: np.ndarray, *, network:
         raise ValueError(f"{network} has no layer {feature_layer!r} to cut the features at; "
                          f"its layers: {names}.")
     data = SimpleNamespace(name=source_task, x_train=x, y_train=y, x_test=x[:0], y_test=y[:0],
-                           num_classes=num_classes)
+                           num_classes=num_classes, lossy=bool(lossy))
     run = training.fit_and_evaluate(built, data, epochs=epochs, batch_size=batch_size,
                                     learning_rate=learning_rate, seed=seed)
     trained = run.model.layers[-1]
@@ -296,11 +298,13 @@ class FineTuneReport:
 def fine_tune(backbone_model: keras.Model, x: np.ndarray, y: np.ndarray, *, num_classes: int,
               head_epochs: int = 5, fine_epochs: int = 5, learning_rate: float = 1e-3,
               fine_tune_factor: float = 0.1, top: int = 10, batch_size: int = 32,
-              validation_data: tuple | None = None, dropout: float = 0.2,
-              seed: int = 0, verbose: int = 0) -> FineTuneReport:
+              validation_data: tuple | None = None, validation_freq: int = 1,
+              dropout: float = 0.2, seed: int = 0, verbose: int = 0) -> FineTuneReport:
     """Two phases: a new head on the frozen backbone, then the top ``top`` layers at a lower rate.
 
     ``fine_epochs=0`` stops after the first phase (a linear probe when ``dropout=0``).
+    ``validation_freq`` (Keras's): measure ``validation_data`` every that many epochs; with
+    few training images and many epochs the validation pass costs more than the training.
     """
     keras.utils.set_random_seed(seed)
     freeze(backbone_model)
@@ -321,8 +325,8 @@ def fine_tune(backbone_model: keras.Model, x: np.ndarray, y: np.ndarray, *, num_
             unfreeze(backbone_model, top)
         model.compile(optimizer=keras.optimizers.Adam(rate),
                       loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-        history = model.fit(x, y, epochs=epochs, batch_size=batch_size,
-                            validation_data=validation_data, verbose=verbose)
+        history = model.fit(x, y, epochs=epochs, batch_size=batch_size, validation_data=validation_data,
+                            validation_freq=validation_freq, verbose=verbose)
         phases.append({"phase": phase, "learning_rate": rate, "epochs": epochs,
                        "trainable": trainable_layers(model),
                        "history": {k: [float(v) for v in vals]

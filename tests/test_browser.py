@@ -28,6 +28,8 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 TOKEN = "course-browser-test"
 
 if CHROMIUM is None:
+    if os.environ.get("COURSE_REQUIRE_BROWSER"):
+        raise RuntimeError("COURSE_REQUIRE_BROWSER is set but chromium is not installed (apt-get install chromium)")
     pytest.skip("needs Debian's chromium (apt-get install chromium; .ci/run installs it)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api")
 
