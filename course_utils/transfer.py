@@ -165,7 +165,7 @@ def _build_course_network(meta: dict) -> keras.Model:
 
     network = zoo.get_model(meta["network"], input_shape=tuple(meta["input_shape"]),
                             num_classes=meta["num_classes"], **meta.get("options", {}))
-    features = keras.Model(network.inputs, network.get_layer(meta["feature_layer"]).output,
+    features = keras.Model(network.input, network.get_layer(meta["feature_layer"]).output,
                            name=f"{meta['network']}_backbone")
     return features
 
@@ -225,7 +225,7 @@ def pretrain_course_backbone(key: str, x: np.ndarray, y: np.ndarray, *, network:
             "input_shape": list(x.shape[1:]), "num_classes": num_classes,
             "train_images": int(len(x)), "epochs": int(epochs), "options": options or {},
             "data_hash": digest, "train_accuracy": run.train_accuracy}
-    features = keras.Model(trained.inputs, trained.get_layer(feature_layer).output,
+    features = keras.Model(trained.input, trained.get_layer(feature_layer).output,
                            name=f"{network}_backbone")
     path.parent.mkdir(parents=True, exist_ok=True)
     features.save_weights(path)

@@ -44,6 +44,12 @@ def _check_model(model: Any) -> keras.Model:
     return model
 
 
+def _input(model: keras.Model):
+    """The model's input tensor (not a one-element list: calling a sub-model with one tensor
+    then matches its input structure, without Keras's warning)."""
+    return model.inputs[0] if len(model.inputs) == 1 else model.inputs
+
+
 def _images(model: keras.Model, images: Any) -> np.ndarray:
     x = np.asarray(images, dtype="float32")
     expected = tuple(model.input_shape[1:])
@@ -79,7 +85,7 @@ def _score_head(model: keras.Model, start: Any = None):
     last = model.layers[-1]
     softmax = (isinstance(last, keras.layers.Dense)
                and getattr(last.activation, "__name__", "") == "softmax")
-    inputs = model.inputs if start is None else start
+    inputs = _input(model) if start is None else start
     if softmax:
         penultimate = keras.Model(inputs, last.input)
 
@@ -127,7 +133,7 @@ def feature_maps(model: keras.Model, images: Any, layer_names: Sequence[str]) ->
     if missing:
         raise ValueError(f"model {model.name!r} has no layer {missing}; its layers: "
                          f"{[layer.name for layer in model.layers]}.")
-    probe = keras.Model(model.inputs, [model.get_layer(n).output for n in layer_names])
+    probe = keras.Model(_input(model), [model.get_layer(n).output for n in layer_names])
     outputs = probe(x, training=False)
     if len(layer_names) == 1:
         outputs = [outputs]
@@ -197,7 +203,7 @@ def grad_cam(model: keras.Model, images: Any, class_index: Any = None, *,
     if len(layer.output.shape) != 4:
         raise ValueError(f"layer {name!r} has output shape {layer.output.shape}: Grad-CAM needs "
                          "the (N, H, W, C) maps of a convolution layer.")
-    activations = _run(keras.Model(model.inputs, layer.output), x)
+    activations = _run(keras.Model(_input(model), layer.output), x)
     try:
         logits = _score_head(model, start=layer.output)
     except Exception as exc:  # noqa: BLE001 - the graph cannot be cut there
@@ -277,7 +283,7 @@ def activation_maximization(model: keras.Model, layer_name: str, channel: int, *
                          f"{layer_name!r}, got {channel!r}.")
     if not (isinstance(low_frequency, int) and low_frequency >= 1):
         raise ValueError(f"low_frequency must be a positive integer, got {low_frequency!r}.")
-    probe = keras.Model(model.inputs, layer.output)
+    probe = keras.Model(_input(model), layer.output)
     rng = np.random.default_rng(seed)
     small = (height // low_frequency, width // low_frequency)
     param = (0.5 + 0.01 * rng.normal(size=(1, *small, channels))).astype("float32")
