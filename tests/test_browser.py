@@ -56,9 +56,19 @@ def lab(tmp_path_factory):
     shutil.copy(lessons.find_lesson("02"), root / "02_convolution.ipynb")
     student.student_copy(lessons.find_lesson("02"), root / "student")
     port = _free_port()
-    env = {**os.environ, "COURSE_PROFILE": "fast", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    # every cell in the DOM (JupyterLab 4 renders only the visible ones by default), so that the
+    # test can read every prompt and output
+    settings = root.parent / f"{root.name}-settings"
+    tracker = settings / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
+    news = settings / "@jupyterlab" / "apputils-extension"
+    news.mkdir(parents=True)
+    (news / "notification.jupyterlab-settings").write_text('{"fetchNews": "false", "checkForUpdates": false}')
+    env = {**os.environ, "COURSE_PROFILE": "fast", "TF_CPP_MIN_LOG_LEVEL": "2",
+           "JUPYTERLAB_SETTINGS_DIR": str(settings)}
     server = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
+        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", f"--port={port}", "--ip=127.0.0.1",
          f"--ServerApp.token={TOKEN}", f"--ServerApp.root_dir={root}", "--ServerApp.open_browser=False",
          "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
         cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -79,7 +89,7 @@ def lab(tmp_path_factory):
 
 def _open_notebook(browser, url: str, path: str):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{url}/lab/tree/{path}?token={TOKEN}")
+    page.goto(f"{url}/lab/tree/{path}?reset&token={TOKEN}")     # reset: no tab of an earlier test restored
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
     page.wait_for_function("document.querySelector('.jp-Notebook-ExecutionIndicator') === null || "
                            "document.querySelector('.jp-Notebook-ExecutionIndicator')"
@@ -90,11 +100,12 @@ def _open_notebook(browser, url: str, path: str):
 
 def _run_all(page, timeout_s: float = 300):
     page.click("div.lm-MenuBar-itemLabel:text-is('Run')")
-    page.click("li.lm-Menu-item[data-command='notebook:run-all-cells']")
+    page.click("li.lm-Menu-item[data-command='runmenu:run-all']")
     deadline = time.time() + timeout_s
     time.sleep(2)
     while time.time() < deadline:                    # no cell waiting or running ("[*]")
-        prompts = page.eval_on_selector_all(".jp-InputArea-prompt", "els => els.map(e => e.textContent)")
+        prompts = page.eval_on_selector_all(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-InputArea-prompt",
+                                            "els => els.map(e => e.textContent)")
         if prompts and not any("*" in p for p in prompts):
             return prompts
         time.sleep(1)
@@ -114,7 +125,8 @@ def test_lesson_02_runs_in_jupyterlab_and_a_moved_widget_updates_it(browser, lab
     assert _errors(page) == []
     text = page.locator("pre.course-explorer-text")
     text.scroll_into_view_if_needed()
-    assert "output size: 26x26x8" in text.inner_text()
+    page.wait_for_function("(document.querySelector('pre.course-explorer-text') || {}).innerText"
+                           "?.includes('output size: 26x26x8')", timeout=30_000)
     kernel = page.locator(".widget-slider:has(label:text-is('kernel')) .widget-readout")
     kernel.click()
     page.keyboard.press("Control+A")
@@ -123,6 +135,9 @@ def test_lesson_02_runs_in_jupyterlab_and_a_moved_widget_updates_it(browser, lab
     page.wait_for_function("document.querySelector('pre.course-explorer-text').innerText.includes('24x24x8')",
                            timeout=30_000)
     assert "kernel 5x5" in text.inner_text()
+    page.wait_for_function("document.querySelector('.jp-StatusBar-Widget, #jp-main-statusbar')"
+                           ".innerText.includes('Idle')", timeout=60_000)   # the new figure is drawn
+    time.sleep(1)
     page.locator(".widget-slider:has(label:text-is('kernel'))").scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / "lesson02_explorer_moved.png"))
     page.close()
@@ -162,17 +177,19 @@ def test_slide_deck_offline_with_typeset_formulas(browser, tmp_path):
 def test_student_copy_raises_not_implemented_at_the_first_exercise(browser, lab):
     page = _open_notebook(browser, lab, "student/02_convolution.ipynb")
     page.click("div.lm-MenuBar-itemLabel:text-is('Run')")
-    page.click("li.lm-Menu-item[data-command='notebook:run-all-cells']")
+    page.click("li.lm-Menu-item[data-command='runmenu:run-all']")
     page.wait_for_function("[...document.querySelectorAll('.jp-OutputArea-output')]"
                            ".some(e => e.innerText.includes('NotImplementedError'))", timeout=300_000)
     time.sleep(1)
     cells = page.eval_on_selector_all(
-        ".jp-Notebook .jp-CodeCell",
+        ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-CodeCell",
         "els => els.map(e => [e.querySelector('.jp-InputArea-prompt').textContent, e.innerText.includes('NotImplementedError(')])")
     first = next(i for i, (_, has_stub) in enumerate(cells) if has_stub)
     before = [prompt for prompt, _ in cells[:first]]
     assert all(p.strip().startswith("[") and p.strip() not in ("[ ]:", "[*]:") for p in before), before
     errors = _errors(page)
     assert len(errors) == 1 and "NotImplementedError" in errors[0] and "Exercise 1" in errors[0]
+    page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output:has-text('NotImplementedError')"
+                 ).first.scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / "student02_not_implemented.png"))
     page.close()
