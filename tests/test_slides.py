@@ -2,6 +2,7 @@
 
 import html.parser
 import json
+import re
 
 import nbformat
 import pytest
@@ -83,3 +84,13 @@ def test_assign_slide_types_rules():
     assert kinds == ["slide", "skip", "slide", "fragment", "notes", "subslide", "subslide", "-", "subslide"]
     assert counts == {"slide": 2, "skip": 1, "fragment": 1, "notes": 1, "subslide": 3, "-": 1}
     json.dumps(nb)                                                       # still a valid notebook
+
+
+def test_execute_shows_the_outputs_of_a_run(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_PROFILE", "fast")
+    outputs = re.compile(r"<div class=\"[^\"]*jp-OutputArea-output")
+    deck = slides.build_slides("04", tmp_path, execute=True)
+    text = deck.path.read_text()
+    assert deck.executed and slides.remote_assets(text) == []
+    plain = slides.build_slides("04", tmp_path / "plain")          # only the outputs nbval pins
+    assert len(outputs.findall(text)) > len(outputs.findall(plain.path.read_text()))

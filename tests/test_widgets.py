@@ -81,3 +81,21 @@ def test_training_dashboard_records_loss_accuracy_and_learning_rate():
     assert dashboard.history["learning_rate"] == pytest.approx([0.01] * 3)
     titles = [ax.get_title() for ax in dashboard.figure.axes]
     assert titles == ["loss", "accuracy", "learning_rate"]
+
+
+def test_without_a_front_end_the_notebook_keeps_a_static_figure(tmp_path):
+    """Executed headless (nbval, course run, slides), an explorer leaves its text and figure."""
+    import nbclient
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("from course_utils import widgets\n"
+                                          "explorer = widgets.conv_explorer(kernel_size=5)")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbclient.NotebookClient(nb, timeout=120, resources={"metadata": {"path": str(tmp_path)}}).execute()
+    outputs = nb.cells[0].outputs
+    kinds = [set(o.get("data", {})) for o in outputs if o.output_type == "display_data"]
+    assert any("application/vnd.jupyter.widget-view+json" in k for k in kinds)          # the sliders
+    assert any("text/html" in k and "output size: 24x24x8" in o["data"]["text/html"]
+               for k, o in zip(kinds, [o for o in outputs if o.output_type == "display_data"]))
+    assert any("image/png" in k for k in kinds)                                          # the figure
