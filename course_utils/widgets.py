@@ -164,8 +164,11 @@ def conv_state(input_size: int = 28, kernel_size: int = 3, stride: int = 1, padd
         ax.set_title("no output: " + problem, fontsize=8, wrap=True)
         return {**dict(output_size=None, params=None, macs=None, receptive_field=None),
                 "text": f"no output: {problem}", "figure": fig, "values": values}
-    layer = keras.layers.Conv2D(out_channels, kernel_size, strides=stride, padding=padding, dilation_rate=dilation)
-    model = keras.Sequential([keras.Input((input_size, input_size, in_channels)), layer])
+    # explicit names: no auto-numbered layers, so a lesson's later layer names do not shift
+    layer = keras.layers.Conv2D(out_channels, kernel_size, strides=stride, padding=padding, dilation_rate=dilation,
+                                name="explorer_conv")
+    model = keras.Sequential([keras.Input((input_size, input_size, in_channels), name="explorer_input"), layer],
+                             name="explorer")
     summary = complexity.summarize(model)
     output_size = int(model.output_shape[1])
     receptive = complexity.receptive_field(model)[-1].receptive_field[0]
@@ -246,12 +249,12 @@ def receptive_field_state(layers: int = 4, kernel_size: int = 3, pool_every: int
             raise ValueError(f"{name} must be a positive integer, got {value!r}.")
     if not isinstance(pool_every, (int, np.integer)) or pool_every < 0:
         raise ValueError(f"pool_every must be a non-negative integer, got {pool_every!r}.")
-    stack = [keras.Input((224, 224, 1))]
+    stack = [keras.Input((224, 224, 1), name="explorer_input")]
     for i in range(layers):
         stack.append(keras.layers.Conv2D(1, kernel_size, padding="same", dilation_rate=dilation, name=f"conv{i + 1}"))
         if pool_every and (i + 1) % pool_every == 0:
             stack.append(keras.layers.MaxPooling2D(2, name=f"pool{(i + 1) // pool_every}"))
-    rows = complexity.receptive_field(keras.Sequential(stack))
+    rows = complexity.receptive_field(keras.Sequential(stack, name="explorer_stack"))
     sizes = [int(r.receptive_field[0]) for r in rows]
     text = "\n".join(f"{r.name:<8} kernel {r.kernel[0]:>2}  jump {r.jump[0]:>3}  receptive field {r.receptive_field[0]:>4}"
                      for r in rows)
