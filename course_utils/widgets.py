@@ -65,13 +65,15 @@ def _html(text: str):
     return HTML(f'<pre class="course-explorer-text" style="font-size:13px">{text}</pre>')
 
 
-def _png(figure):
+def _png(figure, *, close: bool = True):
+    """The figure as a PNG display object; ``close`` frees a pyplot figure (not a reused one)."""
     import matplotlib.pyplot as plt
     from IPython.display import Image
 
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
-    plt.close(figure)
+    if close:
+        plt.close(figure)
     return Image(data=buffer.getvalue())
 
 
@@ -339,13 +341,10 @@ def augmentation_explorer(**defaults) -> Explorer:
 
 
 # ----------------------------------------------------------------------------- dashboard
-def _dashboard_base():
-    from course_utils.plotting.live import LiveHistory
-
-    return LiveHistory
+from course_utils.plotting.live import LiveHistory  # noqa: E402 - imports Keras, needed only from here on
 
 
-class TrainingDashboard(_dashboard_base()):
+class TrainingDashboard(LiveHistory):
     """``LiveHistory`` plus the learning rate: loss, accuracy and rate after every epoch.
 
     In a notebook the figure is redrawn in place after every epoch (a display handle, so the
@@ -369,7 +368,7 @@ class TrainingDashboard(_dashboard_base()):
         if live:
             from IPython.display import display
 
-            picture = _png_keep(self.figure)
+            picture = _png(self.figure, close=False)
             if self._handle is None:
                 self._handle = display(picture, display_id=True)
             else:
@@ -379,10 +378,3 @@ class TrainingDashboard(_dashboard_base()):
         """The last value of every logged quantity."""
         return {k: v[-1] for k, v in self.history.items() if v}
 
-
-def _png_keep(figure):
-    from IPython.display import Image
-
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=80)
-    return Image(data=buffer.getvalue())
