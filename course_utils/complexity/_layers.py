@@ -67,6 +67,7 @@ RESHAPING = _classes(
     "ZeroPadding3D", "Cropping1D", "Cropping2D", "Cropping3D", "UpSampling1D", "UpSampling2D",
     "UpSampling3D", "Resizing", "CenterCrop",
 )
+ATTENTION = _classes("MultiHeadAttention")
 AUGMENTATION = _classes(
     "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomCrop",
     "RandomContrast", "RandomBrightness",
@@ -125,6 +126,10 @@ def layer_macs(layer: keras.layers.Layer, input_shapes: list[Shape] | None,
         if not input_shapes or output_shape is None:
             return None, "not counted: shapes unknown (shared or unbuilt layer?)"
         return int(own_count(tuple(input_shapes[0]), tuple(output_shape))), ""
+    if isinstance(layer, ATTENTION):
+        if not input_shapes or output_shape is None:
+            return None, "not counted: shapes unknown (shared or unbuilt layer?)"
+        return _attention_macs(layer, input_shapes, output_shape), ""
     kinds = CONV + CONV_TRANSPOSE + DEPTHWISE + SEPARABLE + DENSE
     if not isinstance(layer, kinds):
         return None, f"not counted: no MAC rule for {type(layer).__name__}"
@@ -148,6 +153,26 @@ def layer_macs(layer: keras.layers.Layer, input_shapes: list[Shape] | None,
     pointwise = _prod([out_pixels, c_in, layer.depth_multiplier, layer.filters])
     return _nullable(None if depthwise is None or pointwise is None
                      else depthwise + pointwise), ""
+
+
+def _attention_macs(layer, input_shapes: list[Shape], output_shape: Shape) -> int | None:
+    """Multi-head attention over sequences: the four projections, the scores, the weighted sum.
+
+    Query ``(T_q, C_q)``, value (and key) ``(T_v, C_v)``, ``h`` heads of key size ``d`` and value
+    size ``d_v``: ``T_q C_q h d + T_v C_v h (d + d_v)`` (projections) ``+ h T_q T_v (d + d_v)``
+    (scores and weighted sum) ``+ T_q h d_v C_out`` (output projection). The softmax is not counted.
+    """
+    query = tuple(input_shapes[0])
+    value = tuple(input_shapes[1]) if len(input_shapes) > 1 else query
+    if len(query) != 3 or len(value) != 3:
+        return None
+    (t_q, c_q), (t_v, c_v) = query[1:], value[1:]
+    h, d = layer.num_heads, layer.key_dim
+    d_v = layer.value_dim or d
+    c_out = output_shape[-1]
+    parts = [_prod([t_q, c_q, h, d]), _prod([t_v, c_v, h, d + d_v]),
+             _prod([h, t_q, t_v, d + d_v]), _prod([t_q, h, d_v, c_out])]
+    return None if None in parts else int(sum(parts))
 
 
 def _nullable(macs: int | None) -> int | None:

