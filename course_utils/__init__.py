@@ -15,7 +15,7 @@ geometry    convolution arithmetic: padding, output sizes (NumPy only)
 scratch     convolution, pooling and friends from scratch in NumPy
 autodiff    gradients from the active Keras backend, NumPy in and out
 complexity  parameter, MAC and receptive-field counting
-layers      Keras layers Keras 3 lacks (``LocallyConnected2D``)
+layers      Keras layers Keras 3 lacks (``LocallyConnected2D``, p4 and graph convolutions)
 zoo         the classic networks (``get_model``, ``list_models``)
 augment     data augmentation: presets, PCA colour, test-time augmentation, pipelines
 recipes     fast training set-ups (the MNIST-to-99% recipe)
@@ -27,6 +27,7 @@ results     the record of training runs (written with $COURSE_RESULTS_DIR, read 
 timing      time to a target accuracy (``train_to_accuracy``), latency, step time
 parallel    data parallelism with keras.distribution (JAX; simulated devices on a CPU)
 transfer    pretrained backbones (ImageNet or the course's own), freezing, two-phase fine-tuning
+generative  a convolutional VAE, a DCGAN and a PixelCNN, trained by ``fit`` on any backend
 visualize   feature maps, saliency, Grad-CAM, occlusion, activation maximisation, sanity check
 plotting    figures for lessons
 grading     exercise and assignment checks
@@ -51,7 +52,7 @@ _quiet.install()
 _SUBMODULES = (
     "config", "data", "geometry", "scratch", "autodiff", "complexity", "layers", "zoo",
     "augment", "recipes", "schedules", "training", "diagnostics", "search", "results", "timing",
-    "parallel", "transfer", "visualize", "plotting", "grading", "lessons", "slides",
+    "parallel", "transfer", "generative", "visualize", "plotting", "grading", "lessons", "slides",
     "student", "widgets", "doctor", "cli",
 )
 # Public names re-exported at the top level: name -> submodule.

@@ -94,8 +94,8 @@ class ConvVAE(keras.Model):
 
     Notes
     -----
-    At the defaults: 2 latent dimensions, 104,485 parameters (encoder 69,124, decoder 35,361)
-    at ``dense_units=16``... see ``count_params()``; the lesson prints the table.
+    At the defaults (2 latent dimensions, ``dense_units=128``): 853,797 parameters, encoder
+    420,868 and decoder 432,929, most of them in the dense layers to and from the 7x7x64 maps.
     """
 
     def __init__(self, latent_dim: int = 2, input_shape: Sequence[int] = (28, 28, 1),

@@ -62,3 +62,107 @@ def test_it_trains():
     first = model.evaluate(x, y, verbose=0)
     model.fit(x, y, epochs=30, batch_size=64, verbose=0)
     assert model.evaluate(x, y, verbose=0) < first * 0.5
+
+
+# ---------------------------------------------------------------- p4 group convolutions
+def _p4_rotate(maps, k=1):
+    """The action of a rotation by k * 90 degrees on a p4 map (N, H, W, C * 4)."""
+    n, h, w, c4 = maps.shape
+    rotated = np.rot90(maps, k, axes=(1, 2)).reshape(n, w, h, c4 // 4, 4)
+    return np.roll(rotated, k, axis=-1).reshape(n, w, h, c4)
+
+
+def _p4_net():
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((12, 12, 2))
+    x = layers.P4Lift(3, 3, activation="relu")(inputs)
+    x = layers.P4Conv(4, 3, activation="relu")(x)
+    x = keras.layers.MaxPooling2D(2)(x)
+    x = layers.P4Conv(2, 5)(x)
+    return keras.Model(inputs, x)
+
+
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_p4_network_is_exactly_equivariant(k):
+    model = _p4_net()
+    x = np.random.default_rng(0).normal(size=(2, 12, 12, 2)).astype("float32")
+    y = ops.convert_to_numpy(model(x))
+    y_rotated_input = ops.convert_to_numpy(model(np.ascontiguousarray(np.rot90(x, k, axes=(1, 2)))))
+    np.testing.assert_allclose(y_rotated_input, _p4_rotate(y, k), rtol=0, atol=5e-6 * np.abs(y).max())
+    # and it is not trivially so: the output is not itself rotation-invariant
+    assert np.abs(y_rotated_input - np.rot90(y, k, axes=(1, 2))).max() > 0.05 * np.abs(y).max()
+
+
+def test_p4_pool_and_global_pool_make_an_invariant_network():
+    inputs = keras.Input((12, 12, 2))
+    x = layers.P4Pool()(_p4_net()(inputs))
+    outputs = keras.layers.GlobalAveragePooling2D()(x)
+    model = keras.Model(inputs, outputs)
+    x = np.random.default_rng(1).normal(size=(3, 12, 12, 2)).astype("float32")
+    base = ops.convert_to_numpy(model(x))
+    for k in (1, 2, 3):
+        np.testing.assert_allclose(ops.convert_to_numpy(model(np.ascontiguousarray(np.rot90(x, k, axes=(1, 2))))),
+                                   base, rtol=1e-5, atol=1e-6)
+
+
+def test_p4_lift_is_four_rotated_convolutions_and_counts():
+    keras.utils.set_random_seed(0)
+    lift = layers.P4Lift(2, 3)
+    x = np.random.default_rng(0).normal(size=(1, 7, 7, 3)).astype("float32")
+    out = ops.convert_to_numpy(lift(x))                              # (1, 7, 7, 2 * 4)
+    kernel = ops.convert_to_numpy(lift.kernel)[:, :, :, 0, :]        # (3, 3, 3, 2)
+    for r in range(4):
+        expected = ops.convert_to_numpy(ops.conv(x, np.rot90(kernel, r, axes=(0, 1)).copy(), padding="same"))
+        np.testing.assert_allclose(out[..., r::4], expected, rtol=1e-5, atol=1e-5)
+    assert lift.count_params() == 3 * 3 * 3 * 2 + 2
+    conv = layers.P4Conv(5, 3)
+    conv.build((None, 7, 7, 8))
+    assert conv.count_params() == 3 * 3 * 2 * 4 * 5 + 5
+    model = keras.Sequential([keras.Input((7, 7, 3)), lift, conv])
+    summary = complexity.summarize(model)
+    assert summary.total_macs == 49 * 9 * 3 * 8 + 49 * 9 * 8 * 20
+
+
+def test_p4_errors():
+    with pytest.raises(ValueError, match="odd positive int .* got 4"):
+        layers.P4Lift(2, 4)
+    with pytest.raises(ValueError, match="channels a multiple of 4, got"):
+        layers.P4Conv(2, 3).build((None, 8, 8, 6))
+    with pytest.raises(ValueError, match="mode must be 'max' or 'mean'"):
+        layers.P4Pool("sum")
+
+
+# ---------------------------------------------------------------- graph convolution
+def test_normalized_adjacency_of_a_path_by_hand():
+    # the path 0 - 1 - 2: degrees with self loops 2, 3, 2
+    a_hat = layers.normalized_adjacency([[0, 1, 0], [1, 0, 1], [0, 1, 0]])
+    s6 = 1 / np.sqrt(6)
+    np.testing.assert_allclose(a_hat, [[1 / 2, s6, 0], [s6, 1 / 3, s6], [0, s6, 1 / 2]], rtol=1e-6)
+    with pytest.raises(ValueError, match="symmetric"):
+        layers.normalized_adjacency([[0, 1], [0, 0]])
+    with pytest.raises(ValueError, match=r"node\(s\) \[1\] have no edges"):
+        layers.normalized_adjacency([[1, 0], [0, 0]], self_loops=False)
+
+
+def test_graph_conv_on_a_tiny_graph_by_hand():
+    a_hat = layers.normalized_adjacency([[0, 1, 0], [1, 0, 1], [0, 1, 0]])
+    features = np.array([[1.0, 0.0], [0.0, 1.0], [2.0, 2.0]], "float32")
+    gc = layers.GraphConv(1, use_bias=True)
+    gc.build([(None, 3, 2), (None, 3, 3)])
+    gc.kernel.assign(np.array([[1.0], [-1.0]], "float32"))
+    gc.bias.assign(np.array([0.5], "float32"))
+    out = ops.convert_to_numpy(gc([features[None], a_hat[None]]))[0, :, 0]
+    # H W = [1, -1, 0]; A_hat H W = [1/2 - 1/sqrt 6, 1/sqrt 6 - 1/3, -1/sqrt 6]; + 0.5
+    s6 = 1 / np.sqrt(6)
+    np.testing.assert_allclose(out, [0.5 - s6 + 0.5, s6 - 1 / 3 + 0.5, -s6 + 0.5], rtol=1e-5)
+    assert gc.count_params() == 3 and gc.count_macs((None, 3, 2), (None, 3, 1)) == 3 * 2 + 9
+    with pytest.raises(ValueError, match=r"called on \[features, adjacency\]"):
+        layers.GraphConv(2).build((None, 3, 2))
+
+
+def test_attention_macs_are_counted():
+    inputs = keras.Input((64, 16))
+    outputs = keras.layers.MultiHeadAttention(2, 8)(inputs, inputs)
+    summary = complexity.summarize(keras.Model(inputs, outputs))
+    # projections Q, K, V, O: 4 * 64 * 16 * 16; scores and weighted sum: 2 * 64 * 64 * 16
+    assert summary.total_macs == 4 * 64 * 16 * 16 + 2 * 64 * 64 * 16
