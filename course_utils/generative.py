@@ -428,25 +428,46 @@ def pixelcnn_nll(model: keras.Model, x: np.ndarray, *, batch_size: int = 250) ->
     return np.concatenate(out)
 
 
-def pixelcnn_sample(model: keras.Model, n: int, *, seed: int = 0,
+def pixelcnn_sample(model: keras.Model, n: int | None = None, *, given: np.ndarray | None = None,
+                    start_row: int = 0, seed: int = 0,
                     progress: Callable[[int, int], None] | None = None) -> np.ndarray:
-    """Draw ``n`` images pixel by pixel in raster order: ``H * W`` forward passes.
+    """Draw images pixel by pixel in raster order, one forward pass per pixel.
 
-    Returns float32 images in {0, 1}, shape ``(n, H, W, 1)``. ``progress(done, total)`` is
-    called after each row.
+    Parameters
+    ----------
+    model : keras.Model
+        A PixelCNN: binary images to one logit per pixel.
+    n : int, optional
+        Number of images to draw from scratch (``given`` absent).
+    given : ndarray of shape (N, H, W, 1), optional
+        Complete these images instead: rows above ``start_row`` are kept, the rest sampled.
+    start_row : int, default=0
+    seed : int, default=0
+    progress : callable, optional
+        ``progress(rows_done, rows_total)`` after each row.
+
+    Returns
+    -------
+    ndarray of float32 in {0, 1}, shape (N, H, W, 1)
     """
-    if not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive int, got {n!r}.")
     h, w, c = model.input_shape[1:]
+    if given is None:
+        if not isinstance(n, int) or n < 1:
+            raise ValueError(f"n must be a positive int when no images are given, got {n!r}.")
+        images = np.zeros((n, h, w, c), dtype="float32")
+    else:
+        images = _check_images(given, (h, w, c), "given").copy()
+        n = len(images)
+    if not isinstance(start_row, int) or not 0 <= start_row < h:
+        raise ValueError(f"start_row must be an int in 0..{h - 1}, got {start_row!r}.")
+    images[:, start_row:] = 0.0
     rng = np.random.default_rng(seed)
-    images = np.zeros((n, h, w, c), dtype="float32")
-    forward = keras.ops.convert_to_numpy
-    for i in range(h):
+    for i in range(start_row, h):
         for j in range(w):
-            logits = forward(model(images, training=False))[:, i, j, 0]
+            logits = np.asarray(model.predict_on_batch(images))[:, i, j, 0]   # compiled: 2-4x eager
             images[:, i, j, 0] = rng.random(n) < 1.0 / (1.0 + np.exp(-logits))
         if progress is not None:
-            progress(i + 1, h)
+            progress(i + 1 - start_row, h - start_row)
     return images
 
 
@@ -472,7 +493,7 @@ def classifier_score(probabilities: np.ndarray) -> dict[str, float]:
     marginal = p.mean(axis=0)
     kl = np.sum(p * (np.log(p + 1e-12) - np.log(marginal + 1e-12)), axis=1)
     return {"confidence": float(p.max(axis=1).mean()),
-            "class_entropy_bits": float(-(nz * np.log2(nz)).sum()),
+            "class_entropy_bits": max(0.0, float(-(nz * np.log2(nz)).sum())),
             "classes_covered": int((counts >= 0.01).sum()),
             "inception_score": float(np.exp(kl.mean()))}
 

@@ -11,6 +11,9 @@ kernel (Cohen & Welling 2016). A p4 feature map is stored channels-last as
 rotation ``r``. Rotating the input by 90 degrees rotates every map and shifts ``r`` by one
 (lesson 19 checks it exactly).
 
+``PositionEmbedding``: adds a learned vector to every position of a sequence, so that
+self-attention over a feature map's positions knows where each one is.
+
 ``GraphConv``: the graph convolution of Kipf & Welling (2017), ``H' = A_hat H W + b`` with the
 normalised adjacency of :func:`normalized_adjacency`.
 
@@ -27,7 +30,7 @@ from keras import ops
 
 from course_utils.geometry import conv_output_size, to_pair
 
-__all__ = ["LocallyConnected2D", "P4Lift", "P4Conv", "P4Pool", "GraphConv", "normalized_adjacency"]
+__all__ = ["LocallyConnected2D", "PositionEmbedding", "P4Lift", "P4Conv", "P4Pool", "GraphConv", "normalized_adjacency"]
 
 
 @keras.saving.register_keras_serializable(package="course_utils")
@@ -316,3 +319,32 @@ class GraphConv(keras.layers.Layer):
         return {**super().get_config(), "units": self.units, "use_bias": self.use_bias,
                 "activation": keras.activations.serialize(self.activation),
                 "kernel_initializer": keras.initializers.serialize(self.kernel_initializer)}
+
+
+@keras.saving.register_keras_serializable(package="course_utils")
+class PositionEmbedding(keras.layers.Layer):
+    """Add a learned embedding per position to a sequence ``(N, T, C)``: ``T * C`` parameters.
+
+    Self-attention treats its tokens as a set: without this, permuting a feature map's
+    positions permutes the output, and the grid structure is lost.
+    """
+
+    def __init__(self, initializer="random_normal", **kwargs):
+        super().__init__(**kwargs)
+        self.initializer = keras.initializers.get(initializer)
+
+    def build(self, input_shape):
+        if len(input_shape) != 3 or None in input_shape[1:]:
+            raise ValueError(f"PositionEmbedding expects (batch, positions, channels) with fixed "
+                             f"sizes, got {tuple(input_shape)}.")
+        self.embedding = self.add_weight(name="embedding", shape=tuple(input_shape[1:]),
+                                         initializer=self.initializer)
+
+    def call(self, inputs):
+        return inputs + self.embedding
+
+    def count_macs(self, input_shape, output_shape) -> int:
+        return 0
+
+    def get_config(self):
+        return {**super().get_config(), "initializer": keras.initializers.serialize(self.initializer)}

@@ -67,6 +67,11 @@ def test_pixelcnn_nll_is_the_bernoulli_likelihood_and_sampling_is_binary():
     assert samples.shape == (4, 6, 6, 1) and set(np.unique(samples)) <= {0.0, 1.0}
     assert rows[-1] == (6, 6) and len(rows) == 6
     np.testing.assert_array_equal(samples, gen.pixelcnn_sample(model, 4, seed=0))
+    completed = gen.pixelcnn_sample(model, given=x, start_row=4, seed=0)
+    np.testing.assert_array_equal(completed[:, :4], x[:, :4])
+    assert set(np.unique(completed)) <= {0.0, 1.0}
+    with pytest.raises(ValueError, match="start_row must be an int in 0..5, got 6"):
+        gen.pixelcnn_sample(model, given=x, start_row=6)
     with pytest.raises(TypeError, match="uint8"):
         gen.pixelcnn_nll(model, np.zeros((1, 6, 6, 1), np.uint8))
 

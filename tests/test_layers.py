@@ -166,3 +166,27 @@ def test_attention_macs_are_counted():
     summary = complexity.summarize(keras.Model(inputs, outputs))
     # projections Q, K, V, O: 4 * 64 * 16 * 16; scores and weighted sum: 2 * 64 * 64 * 16
     assert summary.total_macs == 4 * 64 * 16 * 16 + 2 * 64 * 64 * 16
+
+
+def test_zoo_p4cnn_scores_are_invariant_and_z2cnn_is_not():
+    from course_utils import zoo
+
+    x = np.random.default_rng(0).random((4, 28, 28, 1)).astype("float32")
+    rotated = np.ascontiguousarray(np.rot90(x, 1, axes=(1, 2)))
+    for builder, invariant in ((zoo.p4cnn, True), (zoo.z2cnn, False)):
+        keras.utils.set_random_seed(0)
+        model = builder(classifier_activation=None)
+        gap = np.abs(ops.convert_to_numpy(model(rotated)) - ops.convert_to_numpy(model(x))).max()
+        scale = np.abs(ops.convert_to_numpy(model(x))).max()
+        assert (gap < 1e-5 * scale) if invariant else (gap > 1e-3 * scale), (builder.__name__, gap, scale)
+    with pytest.raises(ValueError, match="divisible by 4"):
+        zoo.p4cnn(input_shape=(30, 30, 1))
+
+
+def test_position_embedding():
+    layer = layers.PositionEmbedding(initializer="ones")
+    out = ops.convert_to_numpy(layer(np.zeros((2, 5, 3), "float32")))
+    np.testing.assert_array_equal(out, np.ones((2, 5, 3)))
+    assert layer.count_params() == 15
+    with pytest.raises(ValueError, match=r"\(batch, positions, channels\)"):
+        layers.PositionEmbedding().build((None, 4, 4, 3))

@@ -335,3 +335,17 @@ def test_plot_bubbles_one_panel_per_source_with_sizes_and_groups():
         plotting.plot_bubbles({"p": [{"label": "a", "x": 1}]}, xlabel="x", ylabel="y", title="t")
     with pytest.raises(ValueError, match="at least one point"):
         plotting.plot_bubbles({"p": []}, xlabel="x", ylabel="y", title="t")
+
+
+def test_plot_embedding_labels_every_class():
+    from course_utils import plotting
+
+    points = np.random.default_rng(0).normal(size=(30, 2))
+    fig = plotting.plot_embedding(points, np.arange(30) % 3, title="latent space", xlabel="z_1",
+                                  ylabel="z_2", class_names=["a", "b", "c"], annotate=range(30))
+    ax = fig.axes[0]
+    assert ax.get_title() == "latent space" and ax.get_xlabel() == "z_1"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b", "c"]
+    assert len(ax.texts) == 30
+    with pytest.raises(ValueError, match=r"points must have shape \(N, 2\)"):
+        plotting.plot_embedding(np.zeros((3, 3)), [0, 1, 2], title="t", xlabel="x", ylabel="y")

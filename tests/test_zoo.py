@@ -20,6 +20,8 @@ from course_utils.zoo import get_model, list_models
 # model.count_params() at the canonical input (Keras convention).
 EXPECTED_PARAMS = {
     "linear_classifier": 7_850,
+    "p4cnn": 16_418,
+    "z2cnn": 16_122,
     "mlp": 238_510,
     "lenet300": 266_610,
     "lenet1": 3_246,

@@ -17,6 +17,7 @@ training    ``plot_history``, ``plot_curves``, ``confusion_matrix``, ``plot_conf
             ``plot_normalization_axes``
 live        ``LiveHistory`` (imports Keras; loaded on first use)
 complexity  ``plot_complexity``, ``plot_tradeoff``, ``plot_bubbles``
+embedding   ``plot_embedding`` (2-D points coloured by class)
 conv        ``plot_conv_steps``, ``animate_conv`` (sizes: ``course_utils.geometry``)
 """
 
@@ -26,6 +27,7 @@ from typing import Any
 
 from course_utils.plotting.complexity import plot_bubbles, plot_complexity, plot_tradeoff
 from course_utils.plotting.conv import animate_conv, plot_conv_steps
+from course_utils.plotting.embedding import plot_embedding
 from course_utils.plotting.images import (
     plot_augmentations, plot_feature_maps, plot_images, plot_kernels,
 )
@@ -37,6 +39,7 @@ __all__ = [
     "plot_images", "plot_kernels", "plot_feature_maps", "plot_augmentations", "plot_history", "plot_curves",
     "LiveHistory", "confusion_matrix", "plot_confusion_matrix", "plot_normalization_axes",
     "plot_complexity", "plot_tradeoff", "plot_bubbles", "plot_conv_steps", "animate_conv",
+    "plot_embedding",
 ]
 
 

@@ -49,6 +49,8 @@ se_resnet20               Hu 2018 (CIFAR)      32x32x3      275,508
 mobilenet_v1              Howard 2017          224x224x3    4,253,864
 mobilenet_v2              Sandler 2018         224x224x3    3,538,984
 mobilenet_v2_cifar        Sandler 2018 (CIFAR) 32x32x3      2,270,794
+p4cnn                     Cohen 2016           28x28x1      16,418
+z2cnn (plain twin)        Cohen 2016           28x28x1      16,122
 ========================  ===================  ===========  ==========================
 
 (``resnet32``, ``resnet44``, ``resnet56``, ``plain32``, ... and ``preact_resnet34``,
@@ -72,6 +74,7 @@ from course_utils.zoo.alexnet import (LocalResponseNormalization, alexnet, alexn
                                       alexnet_two_tower)
 from course_utils.zoo.densenet import (dense_block, densenet121, densenet169, densenet201,
                                        densenet_bc100, densenet_cifar, transition_layer)
+from course_utils.zoo.equivariant import p4cnn, z2cnn
 from course_utils.zoo.googlenet import googlenet, inception_cifar, inception_module
 from course_utils.zoo.lenet import (ChannelSelect, ScaledTanh, Subsampling, lenet1, lenet5,
                                     lenet5_modern, lenet300, linear_classifier, mlp)
@@ -106,6 +109,7 @@ _BUILDERS = (
     densenet121, densenet169, densenet201, densenet_bc100,
     se_resnet50, se_resnet20,
     mobilenet_v1, mobilenet_v2, mobilenet_v2_cifar,
+    p4cnn, z2cnn,
 )
 MODELS: dict[str, Callable[..., keras.Model]] = {f.__name__: f for f in _BUILDERS}
 
