@@ -22,7 +22,6 @@ Salimans et al., "Improved Techniques for Training GANs", NeurIPS 2016 (the Ince
 from __future__ import annotations
 
 import math
-import time
 from typing import Any, Callable, Sequence
 
 import keras
@@ -32,7 +31,7 @@ from keras import ops
 __all__ = [
     "binarize", "bits_per_dim", "ConvVAE", "negative_elbo", "DCGAN", "gan_generator",
     "gan_discriminator", "MaskedConv2D", "causal_mask", "pixelcnn", "pixelcnn_nll",
-    "pixelcnn_sample", "classifier_score", "GAN_LOSSES",
+    "pixelcnn_sample", "classifier_score", "bernoulli_nll", "GAN_LOSSES",
 ]
 
 GAN_LOSSES = ("non_saturating", "minimax")
@@ -55,6 +54,12 @@ def bits_per_dim(nats_per_image: float | np.ndarray, dims: int) -> float | np.nd
     if dims < 1:
         raise ValueError(f"dims must be positive, got {dims}.")
     return np.asarray(nats_per_image) / (dims * math.log(2.0))
+
+
+def bernoulli_nll(y_true, logits):
+    """Bernoulli negative log-likelihood of binary images under per-pixel logits, in nats per image."""
+    nll = ops.binary_crossentropy(y_true, logits, from_logits=True)
+    return ops.sum(ops.reshape(nll, (ops.shape(nll)[0], -1)), axis=-1)
 
 
 def _check_images(x: Any, shape: Sequence[int] | None = None, what: str = "x") -> np.ndarray:
@@ -140,11 +145,7 @@ class ConvVAE(keras.Model):
         self.add_loss(ops.mean(kl))
         return self.decoder(z)
 
-    @staticmethod
-    def reconstruction_loss(y_true, logits):
-        """Bernoulli negative log-likelihood of ``y_true`` under ``logits``, summed per image."""
-        nll = ops.binary_crossentropy(y_true, logits, from_logits=True)
-        return ops.sum(ops.reshape(nll, (ops.shape(nll)[0], -1)), axis=-1)
+    reconstruction_loss = staticmethod(bernoulli_nll)   # the loss to compile with
 
     def decode(self, z: np.ndarray) -> np.ndarray:
         """Pixel probabilities ``(N, H, W, C)`` of the decoder at latent points ``z``."""
@@ -310,12 +311,11 @@ class DCGAN(keras.Model):
         """On a batch of real images: both losses, D's accuracy on real and on fake images."""
         real = _check_images(real, self.discriminator.input_shape[1:], "real")
         fake = self.generate(len(real), seed=seed)
-        d_real = keras.ops.convert_to_numpy(self.discriminator(real, training=False))[:, 0]
-        d_fake = keras.ops.convert_to_numpy(self.discriminator(fake, training=False))[:, 0]
-        softplus = lambda v: np.logaddexp(0.0, v)
-        d_loss = float(softplus(-d_real).mean() + softplus(d_fake).mean())
-        g_loss = float(softplus(-d_fake).mean()) if self.generator_loss == "non_saturating" \
-            else float(-softplus(d_fake).mean())
+        d_real = self.discriminator(real, training=False)
+        d_fake = self.discriminator(fake, training=False)
+        d_loss, g_loss = (float(keras.ops.convert_to_numpy(v)) for v in
+                          self.player_losses(ops.concatenate([d_real, d_fake, d_fake], axis=-1)))
+        d_real, d_fake = (keras.ops.convert_to_numpy(v)[:, 0] for v in (d_real, d_fake))
         return {"d_loss": d_loss, "g_loss": g_loss, "d_real_accuracy": float((d_real > 0).mean()),
                 "d_fake_accuracy": float((d_fake < 0).mean()),
                 "d_fake_probability": float((1 / (1 + np.exp(-d_fake))).mean())}
@@ -422,9 +422,7 @@ def pixelcnn_nll(model: keras.Model, x: np.ndarray, *, batch_size: int = 250) ->
     out = []
     for start in range(0, len(x), batch_size):
         xb = x[start:start + batch_size]
-        logits = model(xb, training=False)
-        nll = ops.binary_crossentropy(xb, logits, from_logits=True)
-        out.append(keras.ops.convert_to_numpy(ops.sum(ops.reshape(nll, (len(xb), -1)), axis=-1)))
+        out.append(keras.ops.convert_to_numpy(bernoulli_nll(xb, model(xb, training=False))))
     return np.concatenate(out)
 
 
@@ -497,9 +495,3 @@ def classifier_score(probabilities: np.ndarray) -> dict[str, float]:
             "classes_covered": int((counts >= 0.01).sum()),
             "inception_score": float(np.exp(kl.mean()))}
 
-
-def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
-    """``(fn(), seconds)``."""
-    start = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - start

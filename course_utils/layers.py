@@ -30,7 +30,7 @@ from keras import ops
 
 from course_utils.geometry import conv_output_size, to_pair
 
-__all__ = ["LocallyConnected2D", "PositionEmbedding", "P4Lift", "P4Conv", "P4Pool", "GraphConv", "normalized_adjacency"]
+__all__ = ["LocallyConnected2D", "PositionEmbedding", "P4Lift", "P4Conv", "P4Pool", "p4_rotate", "GraphConv", "normalized_adjacency"]
 
 
 @keras.saving.register_keras_serializable(package="course_utils")
@@ -233,6 +233,22 @@ class P4Pool(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "mode": self.mode}
+
+
+def p4_rotate(maps, k: int = 1):
+    """The rotation by ``k * 90`` degrees acting on p4 maps ``(N, H, W, C * 4)`` (NumPy).
+
+    Rotates every map spatially and shifts the rotation index ``r`` to ``r + k`` (mod 4):
+    for the layers above, ``layer(rot90(x, k)) == p4_rotate(layer(x), k)``.
+    """
+    import numpy as np
+
+    maps = np.asarray(maps)
+    if maps.ndim != 4 or maps.shape[-1] % 4:
+        raise ValueError(f"p4 maps must be (N, H, W, C * 4), got shape {maps.shape}.")
+    n, h, w, c4 = maps.shape
+    rotated = np.rot90(maps, k, axes=(1, 2)).reshape(n, w, h, c4 // 4, 4)
+    return np.roll(rotated, k, axis=-1).reshape(n, w, h, c4)
 
 
 def normalized_adjacency(adjacency, *, self_loops: bool = True):

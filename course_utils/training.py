@@ -207,6 +207,12 @@ def fit_and_evaluate(network: keras.Model | str, dataset: Any, *, epochs: int,
     """
     if not isinstance(epochs, (int, np.integer)) or epochs < 1:
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}.")
+    dtype = np.asarray(dataset.x_train[:1]).dtype
+    if np.issubdtype(dtype, np.integer) and dtype != np.uint8:
+        raise TypeError(f"fit_and_evaluate trains on images behind a uint8 input (0-255), but "
+                        f"{getattr(dataset, 'name', 'the dataset')} holds {dtype} data, which that "
+                        "input would wrap around. Scale it to float32 first, or compile and fit "
+                        "the network yourself (lesson 19 does so for audio).")
     keras.utils.set_random_seed(int(seed))
     shape = tuple(input_shape or dataset.x_train.shape[1:])
     if isinstance(network, str):

@@ -65,13 +65,6 @@ def test_it_trains():
 
 
 # ---------------------------------------------------------------- p4 group convolutions
-def _p4_rotate(maps, k=1):
-    """The action of a rotation by k * 90 degrees on a p4 map (N, H, W, C * 4)."""
-    n, h, w, c4 = maps.shape
-    rotated = np.rot90(maps, k, axes=(1, 2)).reshape(n, w, h, c4 // 4, 4)
-    return np.roll(rotated, k, axis=-1).reshape(n, w, h, c4)
-
-
 def _p4_net():
     keras.utils.set_random_seed(0)
     inputs = keras.Input((12, 12, 2))
@@ -88,7 +81,7 @@ def test_p4_network_is_exactly_equivariant(k):
     x = np.random.default_rng(0).normal(size=(2, 12, 12, 2)).astype("float32")
     y = ops.convert_to_numpy(model(x))
     y_rotated_input = ops.convert_to_numpy(model(np.ascontiguousarray(np.rot90(x, k, axes=(1, 2)))))
-    np.testing.assert_allclose(y_rotated_input, _p4_rotate(y, k), rtol=0, atol=5e-6 * np.abs(y).max())
+    np.testing.assert_allclose(y_rotated_input, layers.p4_rotate(y, k), rtol=0, atol=5e-6 * np.abs(y).max())
     # and it is not trivially so: the output is not itself rotation-invariant
     assert np.abs(y_rotated_input - np.rot90(y, k, axes=(1, 2))).max() > 0.05 * np.abs(y).max()
 
@@ -190,3 +183,8 @@ def test_position_embedding():
     assert layer.count_params() == 15
     with pytest.raises(ValueError, match=r"\(batch, positions, channels\)"):
         layers.PositionEmbedding().build((None, 4, 4, 3))
+
+
+def test_p4_rotate_refuses_a_plain_map():
+    with pytest.raises(ValueError, match=r"\(N, H, W, C \* 4\), got shape \(1, 4, 4, 3\)"):
+        layers.p4_rotate(np.zeros((1, 4, 4, 3)))

@@ -89,3 +89,15 @@ def test_latency_and_step_time_are_measured_and_checked():
         timing.latency(model, x, repeats=0)
     with pytest.raises(TypeError, match="keras.Model"):
         timing.latency(lambda a: a, x)
+
+
+def test_integer_data_other_than_uint8_is_refused():
+    """int16 waveforms behind the uint8 input would wrap silently: refused with a clear message."""
+    import dataclasses
+
+    from course_utils import data, training
+
+    ds = data.load("digits")
+    audio_like = dataclasses.replace(ds, name="waves", x_train=ds.x_train.astype("int16"))
+    with pytest.raises(TypeError, match="waves holds int16 data, which that input would wrap"):
+        training.fit_and_evaluate("linear_classifier", audio_like, epochs=1)
