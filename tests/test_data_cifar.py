@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from course_utils import data
-from course_utils.data import _cache, _files
+from course_utils.data import _cache, _files, _manifest
 
 CIFAR10_NAMES = ("airplane", "automobile", "bird", "cat", "deer",
                  "dog", "frog", "horse", "ship", "truck")
@@ -73,11 +73,15 @@ def _write_tree(root: pathlib.Path, per_class: dict, rng) -> None:
                 (folder / f"{i:04d}.jpg").write_bytes(_jpeg(rng))
 
 
-def _small_copy(monkeypatch, folder: pathlib.Path, per_class=(("train", 2), ("test", 1))):
-    """Shrink the unpacked form to ``per_class`` images, and make a packed archive of it."""
+def _small_copy(monkeypatch, tree: pathlib.Path, per_class=(("train", 2), ("test", 1))):
+    """Shrink the unpacked form to ``per_class`` images, with a manifest of ``tree``'s files."""
+    manifest = tree.parent.parent / "small-cifar.tsv.gz"
+    files = ((f.relative_to(tree).as_posix(), f.read_bytes()) for f in tree.rglob("*") if f.is_file())
+    _manifest.write_manifest(files, manifest, "*/*/*.jpg")
     forms = list(_files.FORMS["cifar10"])
     copy = forms[2].items[0]
-    forms[2] = dataclasses.replace(forms[2], items=(dataclasses.replace(copy, per_class=per_class),))
+    forms[2] = dataclasses.replace(forms[2], items=(dataclasses.replace(
+        copy, per_class=per_class, manifest=str(manifest)),))
     monkeypatch.setitem(_files.FORMS, "cifar10", tuple(forms))
 
 
@@ -85,7 +89,7 @@ def test_unpacked_copy_is_found_counted_and_labelled(isolated_data, monkeypatch)
     rng = np.random.default_rng(0)
     _write_tree(isolated_data / "cifar-10-images", {"train": 2, "test": 1}, rng)
     (isolated_data / "cifar-10-images" / "README.md").write_text("from the mirror")
-    _small_copy(monkeypatch, isolated_data)
+    _small_copy(monkeypatch, isolated_data / "cifar-10-images")
     ds = data.load("cifar10")
     assert ds.x_train.shape == (20, 8, 8, 3) and ds.x_test.shape == (10, 8, 8, 3)
     assert sorted(ds.y_train.tolist()) == sorted(list(range(10)) * 2)
@@ -99,7 +103,7 @@ def test_unpacked_copy_is_found_counted_and_labelled(isolated_data, monkeypatch)
 
 def test_git_clone_name_is_accepted(isolated_data, monkeypatch):
     _write_tree(isolated_data / "CIFAR-10-images", {"train": 2, "test": 1}, np.random.default_rng(1))
-    _small_copy(monkeypatch, isolated_data)
+    _small_copy(monkeypatch, isolated_data / "CIFAR-10-images")
     assert data.load("cifar10").x_train.shape[0] == 20
 
 

@@ -73,15 +73,6 @@ def _load_fashion(download: bool) -> tuple:
     return xtr[..., None], ytr, xte[..., None], yte, FASHION_NAMES, str(found.folder)
 
 
-def _folder_key(path: pathlib.Path) -> str:
-    """A digest of an unpacked folder's file names, sizes and modification times."""
-    digest = hashlib.sha256()
-    for file in sorted(p for p in path.rglob("*") if p.is_file()):
-        stat = file.stat()
-        digest.update(f"{file.relative_to(path)}\t{stat.st_size}\t{stat.st_mtime_ns}\n".encode())
-    return digest.hexdigest()
-
-
 def _decode_cifar10_jpeg(path: pathlib.Path) -> dict[str, np.ndarray]:
     read = read_image_folder(path, class_names=CIFAR10_CLASSES, seed=0)
     (x_train, y_train), (x_test, y_test) = read["splits"]["train"], read["splits"]["test"]
@@ -93,8 +84,7 @@ def _load_cifar10(download: bool) -> tuple:
     path = found.paths[0]
     if found.form.kind == "cifar10-python":
         return (*_readers.read_cifar10(path), str(path))
-    key = found.form.items[0].sha256 if found.form.kind == "image-folder-archive" else _folder_key(path)
-    arrays, status = _cache.cached_arrays("cifar10", key, lambda: _decode_cifar10_jpeg(path))
+    arrays, status = _cache.cached_arrays("cifar10", found.digests[0], lambda: _decode_cifar10_jpeg(path))
     source = (f"{path}: CIFAR-10 {found.form.label}, quality-75 JPEGs whose pixels differ "
               f"from the official release ({status})")
     return (arrays["x_train"], arrays["y_train"], arrays["x_test"], arrays["y_test"],
@@ -134,8 +124,7 @@ def _load_spoken_digits(download: bool, length: int = SPOKEN_DIGITS_RATE) -> tup
         raise ValueError(f"length must be a positive number of samples, got {length!r}.")
     found = fetch_dataset("spoken_digits", download=download)
     path = found.paths[0]
-    key = (found.form.items[0].sha256 if found.form.kind == "fsdd-archive" else _folder_key(path))
-    key = hashlib.sha256(f"{key}:{length}".encode()).hexdigest()
+    key = hashlib.sha256(f"{found.digests[0]}:{length}".encode()).hexdigest()
     arrays, status = _cache.cached_arrays("spoken_digits", key, lambda: _decode_spoken_digits(path, length))
     test = np.isin(arrays["indices"], list(SPOKEN_DIGITS_TEST_INDICES))
     waves = arrays["waves"][..., None]
@@ -281,7 +270,9 @@ def load_or_fallback(name: str, fallback: str, **options: Any) -> Dataset:
         raise
     except DatasetUnavailable as exc:
         ds = load(fallback, **options)
-        print(f"NOTE: {name} is not available ({exc.__class__.__name__}); this run uses "
+        reason = getattr(exc, "reason", None) or str(exc).split(". ")[0]
+        fix = getattr(exc, "fix", None) or "see `course data path`"
+        print(f"NOTE: {name} is not available ({reason}); to use it, {fix}. This run uses "
               f"{fallback} instead: {len(ds.x_train):,} training and {len(ds.x_test):,} test "
               f"images ({ds.source}). Numbers below are for {fallback}, not {name}.")
         return ds
@@ -297,8 +288,11 @@ def available() -> dict[str, str | None]:
     return out
 
 
-def verify(name: str) -> list[tuple[str, str, str]]:
+def verify(name: str, *, full: bool = False) -> list[tuple[str, str, str]]:
     """Check every form of dataset ``name`` in every data folder; never downloads.
+
+    Single files are hashed; unpacked copies are checked file by file against the course's
+    manifest, re-hashing only files changed since the last check unless ``full``.
 
     Returns
     -------
@@ -308,4 +302,4 @@ def verify(name: str) -> list[tuple[str, str, str]]:
     """
     if name not in FORMS:
         raise ValueError(f"{name!r} has no files to verify; expected one of {FILE_DATASETS}.")
-    return _verify(name)
+    return _verify(name, full=full)

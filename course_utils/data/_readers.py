@@ -113,8 +113,8 @@ def read_spoken_digits(path: pathlib.Path) -> list[tuple[str, np.ndarray, int]]:
                     out.append((f"recordings/{file.name}", *_wav_samples(fh, str(file))))
         return out
     with tarfile.open(path, "r:*") as tar:
-        for member in sorted(tar.getmembers(), key=lambda m: m.name):
+        for member in tar:   # archive order: seeking back in a gzip stream re-reads it from the start
             if member.isfile() and FSDD_NAME.search(member.name):
                 name = "recordings/" + member.name.rsplit("/", 1)[-1]
                 out.append((name, *_wav_samples(tar.extractfile(member), f"{path}:{member.name}")))
-    return out
+    return sorted(out, key=lambda record: record[0])
