@@ -29,10 +29,13 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         if not ok:
             failed += 1
             print(f"       fix: {advice}")
+    notes = doctor.notes()
+    for note in notes:
+        print(f"[note] {note}")
     if failed:
         print(f"\n{failed} problem(s) found.")
         return 1
-    print("\nAll checks passed.")
+    print("\nAll checks passed" + (" (see the note above about data)." if notes else "."))
     return 0
 
 
@@ -58,24 +61,29 @@ def cmd_data(args: argparse.Namespace) -> int:
                     size = f"{item.size:>12,} bytes" if hasattr(item, "size") else f"{'folder':>18}"
                     print(f"  {name:<14} {form.label:<28} {item.relpath:<44} {size}  {item.url}")
         return 0
-    # verify: a corrupt file always fails; a dataset named on the command line must be complete
+    # verify: one rule with or without names: exit 1 unless every dataset checked has a
+    # complete form on disk and no copy of it is corrupt
     names = args.names or list(data.FILE_DATASETS)
-    status = 0
+    unknown = [n for n in names if n not in data.FORMS]
+    if unknown:
+        print(f"unknown dataset(s) {', '.join(map(repr, unknown))}; expected some of "
+              f"{', '.join(data.FORMS)}")
+        return 1
+    corrupt, missing = [], []
     for name in names:
-        if name not in data.FORMS:
-            print(f"unknown dataset {name!r}; expected one of {', '.join(data.FORMS)}")
-            status = 1
-            continue
-        report = data.verify(name)
+        report = data.verify(name, full=args.full)
         for form, relpath, result in report:
             print(f"{name:<14} {form:<28} {relpath:<44} {result}")
         if any(result.startswith("CORRUPT") for _, _, result in report):
-            status = 1
-        elif args.names and data.find_form(name) is None:
-            print(f"{name:<14} no complete form on this machine: run `course data path` "
-                  "for the files and where to put them")
-            status = 1
-    return status
+            corrupt.append(name)
+        elif not any(result.startswith("ok") for _, _, result in report):
+            missing.append(name)
+    ok = len(names) - len(corrupt) - len(missing)
+    print(f"\n{ok} of {len(names)} dataset(s) complete and intact"
+          + (f"; corrupt: {', '.join(corrupt)}" if corrupt else "")
+          + (f"; not on this machine: {', '.join(missing)} (`course data path` says what to "
+             "put where)" if missing else ""))
+    return 1 if corrupt or missing else 0
 
 
 # ---------------------------------------------------------------- run
@@ -83,9 +91,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from course_utils import config, lessons
 
     if args.profile:
-        if args.profile not in config.PROFILES:
-            raise SystemExit(f"--profile must be one of {config.PROFILES}, got {args.profile!r}")
-        os.environ[config.PROFILE_ENV] = args.profile
+        try:
+            os.environ[config.PROFILE_ENV] = config.normalize_profile(args.profile, "--profile")
+        except ValueError as exc:
+            raise SystemExit(str(exc)) from None
     try:
         profile = config.profile_name()
     except ValueError as exc:  # a bad COURSE_PROFILE: one line, not a traceback
@@ -94,6 +103,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     src = lessons.find_lesson(args.lesson)
     out_dir = pathlib.Path(args.output_dir)
     dst = out_dir / src.name
+    try:
+        lessons.refuse_to_overwrite(src, dst)
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from None
     print(f"Running {src} in the '{profile}' profile -> {dst}")
     start = time.perf_counter()
     try:
@@ -136,7 +149,10 @@ def cmd_slides(args: argparse.Namespace) -> int:
 def cmd_student(args: argparse.Namespace) -> int:
     from course_utils import student
 
-    copies = student.student_copies(args.lessons or None, args.output_dir)
+    try:
+        copies = student.student_copies(args.lessons or None, args.output_dir)
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from None
     for copy in copies:
         removed = f", {copy.removed_cells} instructor cell(s) removed" if copy.removed_cells else ""
         print(f"{copy.path}: {len(copy.exercises)} exercise(s) emptied{removed}")
@@ -153,9 +169,19 @@ def build_parser() -> argparse.ArgumentParser:
     doctor = sub.add_parser("doctor", help="report the environment; non-zero exit if broken")
     doctor.set_defaults(func=cmd_doctor)
 
-    data = sub.add_parser("data", help="datasets: list, verify or path")
+    data = sub.add_parser(
+        "data", help="datasets: list, verify or path",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="list    every dataset and where it was found (nothing is read or hashed)\n"
+                    "verify  hash the files of the named datasets (default: every file dataset)\n"
+                    "        against the course's hashes and manifests; exit 1 if one is corrupt\n"
+                    "        or has no complete copy on this machine\n"
+                    "path    the folders searched, in order, and the files expected in them")
     data.add_argument("action", choices=["list", "verify", "path"])
     data.add_argument("names", nargs="*", help="datasets to verify (default: all file datasets)")
+    data.add_argument("--full", action="store_true",
+                      help="verify: re-hash every file of an unpacked copy, not only those "
+                           "changed since the last check")
     data.set_defaults(func=cmd_data)
 
     run = sub.add_parser("run", help="execute a lesson notebook headless into build/")

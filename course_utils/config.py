@@ -23,7 +23,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
-import random
+import warnings
 from typing import Any
 
 import numpy as np
@@ -108,15 +108,34 @@ def gpu_available() -> bool:
     return _gpu_probe(backend)
 
 
+def normalize_profile(name: str, where: str = PROFILE_ENV) -> str:
+    """``name`` as a profile: case and surrounding spaces are ignored (``GPU`` is ``gpu``),
+    the same rule for ``$COURSE_PROFILE`` and ``--profile``; anything else raises ``ValueError``."""
+    profile = str(name).strip().lower()
+    if profile not in PROFILES:
+        raise ValueError(f"{where}={name!r} is not a profile; expected one of {PROFILES}.")
+    return profile
+
+
+@functools.lru_cache(maxsize=None)
+def _warn_gpu_without_gpu() -> None:
+    if not gpu_available():
+        warnings.warn("the 'gpu' profile was chosen, but the Keras backend sees no GPU: its "
+                      "full-strength budgets will run on the CPU and may take hours. Use "
+                      "COURSE_PROFILE=cpu on this machine.", RuntimeWarning, stacklevel=3)
+
+
 def profile_name() -> str:
-    """Name of the active profile: ``$COURSE_PROFILE`` if set, else auto-detected."""
-    requested = os.environ.get(PROFILE_ENV, "").strip().lower()
+    """Name of the active profile: ``$COURSE_PROFILE`` if set, else auto-detected.
+
+    Choosing ``gpu`` on a machine whose backend sees no GPU warns (once).
+    """
+    requested = os.environ.get(PROFILE_ENV, "").strip()
     if requested:
-        if requested not in PROFILES:
-            raise ValueError(
-                f"{PROFILE_ENV}={requested!r} is not a profile; expected one of {PROFILES}."
-            )
-        return requested
+        profile = normalize_profile(requested)
+        if profile == "gpu":
+            _warn_gpu_without_gpu()
+        return profile
     return "gpu" if gpu_available() else "cpu"
 
 
@@ -157,7 +176,8 @@ def pick(**values: Any) -> Any:
 
 
 def set_seed(seed: int = 0) -> None:
-    """Seed Python's ``random``, NumPy and the Keras backend.
+    """Seed Python's ``random``, NumPy and the Keras backend (``keras.utils.set_random_seed``
+    seeds all three).
 
     Parameters
     ----------
@@ -165,8 +185,6 @@ def set_seed(seed: int = 0) -> None:
     """
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
-    random.seed(int(seed))
-    np.random.seed(int(seed))
     import keras
 
     keras.utils.set_random_seed(int(seed))

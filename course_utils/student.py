@@ -51,16 +51,20 @@ def student_copy(source: str | pathlib.Path, out_dir: str | pathlib.Path) -> Stu
     from nbconvert.preprocessors import TagRemovePreprocessor
     from nbgrader.preprocessors import ClearSolutions
 
+    from course_utils.lessons import refuse_to_overwrite
+
     source = pathlib.Path(source)
     if not source.is_file() or source.suffix != ".ipynb":
         raise FileNotFoundError(f"no notebook at {source} (expected a lesson's .ipynb file).")
+    path = pathlib.Path(out_dir) / source.name
+    refuse_to_overwrite(source, path)
     nb = nbformat.read(source, as_version=4)
     before = len(nb.cells)
     nb, _ = TagRemovePreprocessor(remove_cell_tags={INSTRUCTOR_TAG}, enabled=True).preprocess(nb, {})
     removed = before - len(nb.cells)
     clear = ClearSolutions(enforce_metadata=False)
     exercises, previous_markdown = [], None
-    for cell in nb.cells:
+    for index, cell in enumerate(nb.cells):
         if cell.cell_type == "markdown":
             if _EXERCISE.search(cell.source):
                 previous_markdown = cell.source
@@ -70,7 +74,7 @@ def student_copy(source: str | pathlib.Path, out_dir: str | pathlib.Path) -> Stu
         hint = _hint(cell.source, previous_markdown)
         message = f"{hint}: write your answer here (see the exercise above), then run the check cell below."
         clear.code_stub = {"python": f"# YOUR CODE HERE\nraise NotImplementedError({message!r})"}
-        clear._replace_solution_region(cell, "python")
+        clear.preprocess_cell(cell, {"language": "python"}, index)
         exercises.append(hint)
     leftover = [c.source for c in nb.cells if SOLUTION_BEGIN in c.source or SOLUTION_END in c.source]
     if leftover:
@@ -79,9 +83,7 @@ def student_copy(source: str | pathlib.Path, out_dir: str | pathlib.Path) -> Stu
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     nb.metadata.pop("celltoolbar", None)
-    out_dir = pathlib.Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / source.name
+    path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
     return StudentCopy(source, path, exercises, removed)
 

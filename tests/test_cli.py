@@ -27,10 +27,12 @@ def test_data_verify_named_dataset_missing_fails(isolated_data, capsys):
     assert cli.main(["data", "verify", "mnist"]) == 1
     out = capsys.readouterr().out
     assert "mnist.npz" in out and "missing" in out and "course data path" in out
-    assert cli.main(["data", "verify"]) == 0  # nothing named: missing datasets are fine
+    # one rule with or without names: a dataset with no complete copy fails
+    assert cli.main(["data", "verify"]) == 1
     out = capsys.readouterr().out
     for form in ("official", "JPEG copy (lossy), packed", "JPEG copy (lossy), unpacked"):
         assert f"cifar10        {form}" in out
+    assert "0 of 5 dataset(s) complete and intact; not on this machine: mnist" in out
 
 
 def test_data_verify_flags_corrupt_file(isolated_data, capsys):
@@ -52,6 +54,26 @@ def test_doctor_passes_here(isolated_data, capsys):
     assert cli.main(["doctor"]) == 0
     out = capsys.readouterr().out
     assert "All checks passed" in out and "backend" in out
+    # with no dataset anywhere: one line, then what still works and what to do
+    assert out.count("not found") == 1
+    assert "[note] 5 dataset(s) not on this machine" in out and "mnist_sample" in out
+    assert "COURSE_DATA_DIR" in out and "course data path" in out
+
+
+def test_data_help_says_what_each_action_does():
+    done = _course("data", "--help")
+    assert done.returncode == 0
+    for words in ("where it was found", "hash the files", "the folders searched"):
+        assert words in done.stdout
+
+
+def test_cli_refuses_to_overwrite_a_lesson(tmp_path):
+    source = lessons.find_lesson("02")
+    before = source.read_bytes()
+    for command in (["student", "02"], ["run", "02"]):
+        done = _course(*command, "--output-dir", str(source.parent))
+        assert done.returncode == 1 and "refusing to write" in done.stderr
+    assert source.read_bytes() == before
 
 
 def test_doctor_fails_on_bad_profile(monkeypatch, capsys):

@@ -102,3 +102,31 @@ def test_doctor_advice_names_the_missing_backend(monkeypatch):
     assert done.returncode == 1
     assert "[FAIL] Keras runs on nonexistent_backend" in done.stdout
     assert "tensorflow-cpu" not in done.stdout
+
+
+def test_one_rule_for_profile_names(monkeypatch):
+    # the variable and --profile both ignore case; both refuse other names the same way
+    monkeypatch.setattr(config, "gpu_available", lambda: True)
+    monkeypatch.setenv("COURSE_PROFILE", " FAST ")
+    assert config.profile_name() == "fast"
+    assert config.normalize_profile("Cpu", "--profile") == "cpu"
+    with pytest.raises(ValueError, match=r"--profile='turbo' is not a profile"):
+        config.normalize_profile("turbo", "--profile")
+
+
+def test_gpu_profile_without_a_gpu_warns(monkeypatch):
+    config._warn_gpu_without_gpu.cache_clear()
+    monkeypatch.setattr(config, "gpu_available", lambda: False)
+    monkeypatch.setenv("COURSE_PROFILE", "GPU")
+    with pytest.warns(RuntimeWarning, match="sees no GPU"):
+        assert config.profile_name() == "gpu"
+    config._warn_gpu_without_gpu.cache_clear()
+
+
+def test_cli_profile_accepts_any_case(tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "course_utils.cli", "run", "01", "--profile",
+                           "TURBO"], capture_output=True, text=True)
+    assert done.returncode == 1 and "--profile='TURBO' is not a profile" in done.stderr
