@@ -69,8 +69,8 @@ def _load(model: keras.Model, path: pathlib.Path) -> None:
 def backbone(name: str = "mobilenet_v2", *, weights: str | os.PathLike | None = "imagenet",
              input_shape: Sequence[int] = (96, 96, 3), pooling: str | None = "avg",
              fallback: bool = True, course_key: str | None = None,
-             quiet: bool = False) -> tuple[keras.Model, str]:
-    """A feature extractor without its classifier, and a sentence saying whose weights it has.
+             quiet: bool = False) -> keras.Model:
+    """A feature extractor without its classifier; ``model.provenance`` says whose weights it has.
 
     Parameters
     ----------
@@ -90,8 +90,9 @@ def backbone(name: str = "mobilenet_v2", *, weights: str | os.PathLike | None = 
 
     Returns
     -------
-    model : keras.Model
-    source : str
+    keras.Model
+        With the attribute ``provenance``: a sentence naming the weights and where they
+        came from (also printed unless ``quiet``).
 
     Raises
     ------
@@ -100,7 +101,8 @@ def backbone(name: str = "mobilenet_v2", *, weights: str | os.PathLike | None = 
     if name not in APPLICATIONS and weights != "course":
         raise ValueError(f"name must be one of {sorted(APPLICATIONS)}, got {name!r}.")
     if weights == "course":
-        model, source = _course_backbone(course_key)
+        model = _course_backbone(course_key)
+        source = model.provenance
     elif weights is None:
         model = getattr(keras.applications, APPLICATIONS[name])(
             weights=None, include_top=False, input_shape=tuple(input_shape), pooling=pooling)
@@ -125,12 +127,12 @@ def backbone(name: str = "mobilenet_v2", *, weights: str | os.PathLike | None = 
                 raise WeightsUnavailable(f"ImageNet weights of {APPLICATIONS[name]} are not "
                                          f"cached and cannot be downloaded: {where}.") from exc
             try:
-                model, source = _course_backbone(course_key)
+                model = _course_backbone(course_key)
             except WeightsUnavailable as missing:
                 raise WeightsUnavailable(
                     f"ImageNet weights of {APPLICATIONS[name]} are not cached and cannot be "
                     f"downloaded ({where}), and {missing}") from exc
-            source = f"{source}, because the ImageNet weights are not available offline ({where})"
+            source = f"{model.provenance}, because the ImageNet weights are not available offline ({where})"
     else:
         path = pathlib.Path(weights)
         if not path.is_file():
@@ -139,25 +141,89 @@ def backbone(name: str = "mobilenet_v2", *, weights: str | os.PathLike | None = 
             weights=None, include_top=False, input_shape=tuple(input_shape), pooling=pooling)
         _load(model, path)
         source = f"{APPLICATIONS[name]} with the weights of {path}"
+    model.provenance = source
     if not quiet:
         print(f"Backbone: {source}.")
-    return model, source
+    return model
 
 
-def _course_backbone(key: str | None) -> tuple[keras.Model, str]:
+_META_FIELDS = {"network": str, "feature_layer": str, "source_task": str, "input_shape": list,
+                "num_classes": int, "train_images": int, "epochs": int, "options": dict,
+                "data_hash": str}
+
+
+def _sidecars(path: pathlib.Path) -> tuple[pathlib.Path, pathlib.Path]:
+    """The metadata and the hash files beside a cached weights file."""
+    stem = path.with_suffix("").with_suffix("")
+    return stem.with_suffix(".json"), stem.with_suffix(".sha256")
+
+
+def _seal(path: pathlib.Path, meta: dict) -> None:
+    """Write ``meta`` beside the weights ``path``, and the SHA-256 of both beside them."""
+    from course_utils.data._files import sha256_of
+
+    meta_path, hash_path = _sidecars(path)
+    meta_path.write_text(json.dumps(meta, indent=1))
+    hash_path.write_text(json.dumps({"weights": sha256_of(path), "meta": sha256_of(meta_path)}))
+
+
+def _read_meta(path: pathlib.Path) -> dict:
+    """The metadata of the cached weights ``path``, after checking both files' SHA-256.
+
+    Raises
+    ------
+    WeightsCorrupt
+        A hash is missing or differs, or the metadata is not what the course writes; the
+        message names the file.
+    """
+    from course_utils.data._files import sha256_of
+
+    meta_path, hash_path = _sidecars(path)
+    fix = (f"delete {path.parent}/{path.name.split('.')[0]}.* and run again to rebuild it "
+           "(transfer.pretrain_course_backbone(..., retrain=True))")
+    try:
+        sealed = json.loads(hash_path.read_text())
+        expected = {"weights": sealed["weights"], "meta": sealed["meta"]}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise WeightsCorrupt(f"{hash_path} is missing or unreadable ({type(exc).__name__}), so "
+                             f"the weights {path} cannot be checked: {fix}.") from None
+    for what, file in (("weights", path), ("meta", meta_path)):
+        actual = sha256_of(file)
+        if actual != expected[what]:
+            raise WeightsCorrupt(f"{file} has sha256 {actual} but {hash_path} records "
+                                 f"{expected[what]}: the file was damaged or changed. {fix}.")
+    try:
+        meta = json.loads(meta_path.read_text())
+        bad = [k for k, kind in _META_FIELDS.items() if not isinstance(meta.get(k), kind)]
+    except (OSError, ValueError, AttributeError) as exc:
+        raise WeightsCorrupt(f"{meta_path} is not readable metadata ({type(exc).__name__}: "
+                             f"{exc}): {fix}.") from None
+    if bad:
+        raise WeightsCorrupt(f"{meta_path} lacks or garbles the field(s) {bad}: {fix}.")
+    return meta
+
+
+def _course_backbone(key: str | None) -> keras.Model:
     if key is None:
         raise WeightsUnavailable("no course backbone was named (course_key): pretrain one with "
                                  "transfer.pretrain_course_backbone(...).")
     path = course_backbone_path(key)
-    meta_path = path.with_suffix("").with_suffix(".json")
-    if not path.is_file() or not meta_path.is_file():
+    if not path.is_file():
         raise WeightsUnavailable(f"the course backbone {key!r} is not cached at {path}: run "
                                  "transfer.pretrain_course_backbone(...) first (lesson 16 does).")
-    meta = json.loads(meta_path.read_text())
-    model = _build_course_network(meta)
+    meta = _read_meta(path)
+    try:
+        model = _build_course_network(meta)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise WeightsCorrupt(f"the metadata beside {path} describes a network the zoo cannot "
+                             f"build ({type(exc).__name__}: {exc}).") from None
     _load(model, path)
-    return model, (f"the course backbone {meta['network']} pretrained on {meta['source_task']} "
-                   f"({meta['train_images']:,} images, {meta['epochs']} epoch{'' if meta['epochs'] == 1 else 's'}; cached at {path})")
+    epochs = meta["epochs"]
+    model.provenance = (
+        f"the course backbone {meta['network']} pretrained on {meta['source_task']} "
+        f"({meta['train_images']:,} images, {epochs} epoch{'' if epochs == 1 else 's'}; "
+        f"cached at {path})")
+    return model
 
 
 def _build_course_network(meta: dict) -> keras.Model:
@@ -174,7 +240,7 @@ def pretrain_course_backbone(key: str, x: np.ndarray, y: np.ndarray, *, network:
                              feature_layer: str = "avg_pool", source_task: str, epochs: int = 5,
                              batch_size: int = 128, learning_rate: float = 3e-3,
                              options: dict | None = None, seed: int = 0,
-                             retrain: bool = False, lossy: bool = False) -> tuple[keras.Model, str]:
+                             retrain: bool = False, lossy: bool = False) -> keras.Model:
     """Train ``network`` on a source task and cache its features up to ``feature_layer``.
 
     A second call with the same ``key`` and the same data returns the cached backbone without
@@ -190,6 +256,12 @@ def pretrain_course_backbone(key: str, x: np.ndarray, y: np.ndarray, *, network:
         Described in the messages, e.g. ``"CIFAR-10's six animal classes"``.
     lossy : bool, default=False
         The images are a lossy copy (the CIFAR-10 JPEG copy): recorded with the training run.
+
+    Returns
+    -------
+    keras.Model
+        The features, with ``provenance`` (a sentence: what was trained on what, and where it
+        is cached). The cached file carries a SHA-256 beside it, checked at every load.
     """
     from types import SimpleNamespace
 
@@ -201,11 +273,8 @@ def pretrain_course_backbone(key: str, x: np.ndarray, y: np.ndarray, *, network:
     digest = hashlib.sha256(np.ascontiguousarray(x[:256]).tobytes()
                             + np.asarray(y).tobytes()).hexdigest()[:12]
     path = course_backbone_path(key)
-    meta_path = path.with_suffix("").with_suffix(".json")
-    if not retrain and path.is_file() and meta_path.is_file():
-        meta = json.loads(meta_path.read_text())
-        if meta.get("data_hash") == digest:
-            return _course_backbone(key)
+    if not retrain and path.is_file() and _read_meta(path)["data_hash"] == digest:
+        return _course_backbone(key)
     from course_utils import zoo
 
     num_classes = int(np.max(y)) + 1
@@ -229,7 +298,7 @@ def pretrain_course_backbone(key: str, x: np.ndarray, y: np.ndarray, *, network:
                            name=f"{network}_backbone")
     path.parent.mkdir(parents=True, exist_ok=True)
     features.save_weights(path)
-    meta_path.write_text(json.dumps(meta, indent=1))
+    _seal(path, meta)
     return _course_backbone(key)
 
 

@@ -79,16 +79,14 @@ def test_fine_tune_two_phases_report_layers_and_rates(digits):
 
 
 def test_backbone_weight_paths(keras_home, tmp_path, monkeypatch):
-    model, source = transfer.backbone("mobilenet_v2", weights=None, input_shape=(32, 32, 3),
-                                      quiet=True)
-    assert "random weights (not pretrained)" in source
+    model = transfer.backbone("mobilenet_v2", weights=None, input_shape=(32, 32, 3), quiet=True)
+    assert "random weights (not pretrained)" in model.provenance
     path = tmp_path / "mine.weights.h5"
     model.save_weights(path)
-    loaded, source = transfer.backbone("mobilenet_v2", weights=path, input_shape=(32, 32, 3),
-                                       quiet=True)
+    loaded = transfer.backbone("mobilenet_v2", weights=path, input_shape=(32, 32, 3), quiet=True)
     for a, b in zip(model.get_weights(), loaded.get_weights()):
         np.testing.assert_array_equal(a, b)
-    assert str(path) in source
+    assert str(path) in loaded.provenance
     corrupt = tmp_path / "corrupt.weights.h5"
     corrupt.write_bytes(b"not an h5 file" * 10)
     with pytest.raises(transfer.WeightsCorrupt, match="corrupt.weights.h5 cannot be read"):
@@ -108,16 +106,16 @@ def test_offline_imagenet_falls_back_to_the_cached_course_backbone(keras_home, m
         transfer.backbone("mobilenet_v2", input_shape=(32, 32, 3), course_key="digits-test")
     x = (digits.x_train[:256] * 15).astype("uint8")
     y = digits.y_train[:256]
-    first, source = transfer.pretrain_course_backbone(
+    first = transfer.pretrain_course_backbone(
         "digits-test", x, y, network="resnet20", source_task="the 8x8 digits", epochs=1)
     cached = transfer.course_backbone_path("digits-test")
     assert cached.is_file() and str(keras_home) in str(cached)
     stamp = cached.stat().st_mtime_ns
-    again, _ = transfer.pretrain_course_backbone(
+    transfer.pretrain_course_backbone(
         "digits-test", x, y, network="resnet20", source_task="the 8x8 digits", epochs=1)
     assert cached.stat().st_mtime_ns == stamp                 # reused, not retrained
-    model, source = transfer.backbone("mobilenet_v2", input_shape=(32, 32, 3),
-                                      course_key="digits-test")
+    model = transfer.backbone("mobilenet_v2", input_shape=(32, 32, 3), course_key="digits-test")
+    source = model.provenance
     assert "course backbone resnet20 pretrained on the 8x8 digits" in source
     assert "not available offline" in source and "Backbone:" in capsys.readouterr().out
     for a, b in zip(first.get_weights(), model.get_weights()):
@@ -127,3 +125,29 @@ def test_offline_imagenet_falls_back_to_the_cached_course_backbone(keras_home, m
                                           retrain=True)
     with pytest.raises(ValueError, match="uint8"):
         transfer.pretrain_course_backbone("f", x.astype("float32"), y, source_task="t")
+
+
+@pytest.mark.parametrize("damage", ["flip a bit", "wrong network", "garbled metadata",
+                                    "no hash file"])
+def test_a_damaged_cached_backbone_raises_weights_corrupt(keras_home, digits, damage):
+    x = (digits.x_train[:128] * 15).astype("uint8")
+    transfer.pretrain_course_backbone("damage-test", x, digits.y_train[:128], network="resnet20",
+                                      source_task="the 8x8 digits", epochs=1)
+    path = transfer.course_backbone_path("damage-test")
+    meta_path, hash_path = path.parent / "damage-test.json", path.parent / "damage-test.sha256"
+    if damage == "flip a bit":
+        blob = bytearray(path.read_bytes())
+        blob[len(blob) // 2] ^= 0x40                     # one bit inside the weights
+        path.write_bytes(bytes(blob))
+        match = r"damage-test\.weights\.h5 has sha256"
+    elif damage == "wrong network":
+        meta_path.write_text(meta_path.read_text().replace('"resnet20"', '"resnet32"'))
+        match = r"damage-test\.json has sha256"
+    elif damage == "garbled metadata":
+        meta_path.write_text("{not json")
+        match = r"damage-test\.json has sha256"
+    else:
+        hash_path.unlink()
+        match = r"damage-test\.sha256 is missing or unreadable"
+    with pytest.raises(transfer.WeightsCorrupt, match=match):
+        transfer.backbone(weights="course", course_key="damage-test", quiet=True)

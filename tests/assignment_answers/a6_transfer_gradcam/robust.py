@@ -29,7 +29,7 @@ def pca_shift(image, alphas, eigenvalues, eigenvectors):
         np.asarray(alphas) * np.asarray(eigenvalues))
 
 # %% answer fine_tune_run
-backbone, source_text = transfer.backbone(weights="course", course_key=BACKBONE_KEY)
+backbone = transfer.backbone(weights="course", course_key=BACKBONE_KEY)
 fine_tuned = two_phase(backbone, x_target, y_target, 5, head_epochs=15, fine_epochs=10,
                        learning_rate=3e-2, top=6)
 raise RuntimeError("the student's own check")
