@@ -152,3 +152,65 @@ def test_archive_bytes_equal_folder(tmp_path, flat):
     a, b = data.load_image_folder(flat), data.load_image_folder(archive)
     np.testing.assert_array_equal(a.x_train, b.x_train)
     np.testing.assert_array_equal(a.y_train, b.y_train)
+
+
+def test_16_bit_pngs_are_scaled_not_clipped(tmp_path):
+    # a 16-bit grayscale ramp 0..65535: clipping to 255 saturated 99.6% of its pixels
+    ramp = np.linspace(0, 65535, 64 * 64).astype(np.uint16).reshape(64, 64)
+    for name in ("cat", "dog"):
+        _save(tmp_path / "deep" / name / "ramp.png", ramp)
+    assert Image.open(tmp_path / "deep" / "cat" / "ramp.png").mode.startswith("I")
+    ds = data.load_image_folder(tmp_path / "deep", color_mode="grayscale")
+    pixels = ds.x_train[0, ..., 0].astype(int)
+    np.testing.assert_array_equal(pixels, np.round(ramp / 257.0).astype(int))
+    assert (pixels == 255).mean() < 0.01
+
+
+def test_a_decompression_bomb_is_named_and_skippable(flat, monkeypatch):
+    _save(flat / "cat" / "huge.png", _colour(7, size=(40, 40)))
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 300)   # 1,600 pixels > 2 x 300: a "bomb"
+    with pytest.raises(ValueError, match=r"cat/huge\.png cannot be read as an image "
+                                         r"\(DecompressionBombError"):
+        data.load_image_folder(flat)
+    ds = data.load_image_folder(flat, skip_corrupt=True)
+    assert len(ds.x_train) == 5 and "huge.png" in ds.details["skipped_images"][0]
+
+
+def _encrypt_member(path, name):
+    """Set the 'encrypted' flag of ``name`` in a zip (Python cannot write encrypted zips)."""
+    blob = bytearray(path.read_bytes())
+    encoded = name.encode()
+    for signature, flag_offset, name_offset in ((b"PK\x03\x04", 6, 30), (b"PK\x01\x02", 8, 46)):
+        start = 0
+        while (start := blob.find(signature, start)) != -1:
+            if blob[start + name_offset:start + name_offset + len(encoded)] == encoded:
+                blob[start + flag_offset] |= 0x01
+            start += 4
+    path.write_bytes(bytes(blob))
+
+
+def test_an_encrypted_zip_member_is_named_and_skippable(tmp_path):
+    archive = tmp_path / "pets.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for name, value in (("cat/a.png", 10), ("cat/b.png", 11), ("dog/c.png", 200)):
+            _save(tmp_path / "src" / name, _colour(value))
+            zf.write(tmp_path / "src" / name, name)
+    _encrypt_member(archive, "cat/b.png")
+    with pytest.raises(ValueError, match=r"pets\.zip/cat/b\.png cannot be read .*encrypted"):
+        data.load_image_folder(archive)
+    ds = data.load_image_folder(archive, skip_corrupt=True)
+    assert len(ds.x_train) == 2 and "cat/b.png" in ds.details["skipped_images"][0]
+
+
+def test_an_archive_member_too_large_for_memory_is_refused(tmp_path, monkeypatch):
+    from course_utils.data import folders
+
+    archive = tmp_path / "pets.tar"
+    for name, value in (("cat/a.png", 10), ("dog/c.png", 200)):
+        _save(tmp_path / "src" / name, _colour(value, size=(30, 30)))
+    with tarfile.open(archive, "w") as tar:
+        tar.add(tmp_path / "src", arcname="pets")
+    monkeypatch.setattr(folders, "MAX_IMAGE_BYTES", 50)
+    with pytest.raises(ValueError, match=r"cat/a\.png cannot be read \(it claims .* bytes, more "
+                                         r"than the 50 allowed"):
+        data.load_image_folder(archive)

@@ -38,6 +38,31 @@ IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".
                     ".ppm", ".pgm")
 _SPLITS = {"train": "train", "test": "test", "val": "val", "validation": "val", "valid": "val"}
 _COLOR_MODES = {"rgb": "RGB", "grayscale": "L"}
+# An archive member larger than this is not read into memory: it is reported as unreadable.
+MAX_IMAGE_BYTES = 64 << 20
+
+
+class _Failed:
+    """The payload of an archive member that could not be read (encrypted, too large, ...)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+def _read_member(open_member, size: int) -> bytes | _Failed:
+    """At most :data:`MAX_IMAGE_BYTES` of one archive member, or why it cannot be read."""
+    if size > MAX_IMAGE_BYTES:
+        return _Failed(f"it claims {size:,} bytes, more than the {MAX_IMAGE_BYTES:,} allowed "
+                       "for one image")
+    try:
+        with open_member() as fh:
+            blob = fh.read(MAX_IMAGE_BYTES + 1)
+    except (RuntimeError, NotImplementedError, zipfile.BadZipFile, tarfile.TarError, OSError,
+            EOFError) as exc:   # an encrypted zip member raises RuntimeError
+        return _Failed(f"{type(exc).__name__}: {exc}")
+    if len(blob) > MAX_IMAGE_BYTES:
+        return _Failed(f"it holds more than the {MAX_IMAGE_BYTES:,} bytes allowed for one image")
+    return blob
 
 
 def _is_hidden(parts: Sequence[str]) -> bool:
@@ -89,7 +114,9 @@ def _list_source(path: pathlib.Path) -> _Listing:
                         listing.add_folder(parts)
                     elif member.isfile() and parts:
                         wanted = _is_image(parts[-1]) and not _is_hidden(parts)
-                        listing.add_file(parts, tar.extractfile(member).read() if wanted else None)
+                        payload = (_read_member(lambda m=member: tar.extractfile(m), member.size)
+                                   if wanted else None)
+                        listing.add_file(parts, payload)
         except (tarfile.TarError, EOFError, OSError) as exc:
             raise ValueError(f"{path} is not a readable tar archive ({type(exc).__name__}: "
                              f"{exc}).") from None
@@ -102,7 +129,9 @@ def _list_source(path: pathlib.Path) -> _Listing:
                         listing.add_folder(parts)
                     elif parts:
                         wanted = _is_image(parts[-1]) and not _is_hidden(parts)
-                        listing.add_file(parts, archive.read(info) if wanted else None)
+                        payload = (_read_member(lambda i=info: archive.open(i), info.file_size)
+                                   if wanted else None)
+                        listing.add_file(parts, payload)
         except (zipfile.BadZipFile, OSError) as exc:
             raise ValueError(f"{path} is not a readable zip archive ({exc}).") from None
     elif path.exists():
@@ -129,14 +158,24 @@ def _strip_wrapper(listing: _Listing) -> tuple[str, ...]:
 
 
 def _decode(payload: Any, where: str, mode: str) -> np.ndarray:
+    """Decode one image to uint8 in ``mode``; 16- and 32-bit integer images are scaled, not
+    clipped (a 16-bit PNG's 0-65535 becomes 0-255)."""
     from PIL import Image, UnidentifiedImageError
 
+    if isinstance(payload, _Failed):
+        raise _Unreadable(f"{where} cannot be read ({payload.reason})")
     try:
         source = payload if isinstance(payload, pathlib.Path) else io.BytesIO(payload)
         with Image.open(source) as image:
             image.load()
+            if image.mode.startswith("I"):           # "I;16", "I;16B", "I": integer pixels
+                bits = 16 if image.mode.startswith("I;16") or np.asarray(image).max() < 65536 else 32
+                wide = np.asarray(image).astype(np.float64)
+                narrow = np.round(wide * 255.0 / (2 ** bits - 1)).clip(0, 255).astype(np.uint8)
+                image = Image.fromarray(narrow, mode="L")
             return np.asarray(image.convert(mode))
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
+            Image.DecompressionBombError) as exc:
         raise _Unreadable(f"{where} cannot be read as an image ({type(exc).__name__}: {exc})") from None
 
 
