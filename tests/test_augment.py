@@ -166,3 +166,34 @@ def test_plot_augmentations_titles_and_scale():
     assert crops.axes[1].get_title() == "draw 1 (28x28)"
     with pytest.raises(ValueError, match="one \\(H, W, C\\) image"):
         plotting.plot_augmentations(IMAGES, augment.cifar_standard())
+
+
+def test_presets_take_an_image_then_a_batch_of_any_channels():
+    preset = augment.cifar_standard(image_size=8, pad=2, seed=0)
+    assert tuple(preset(np.zeros((8, 8, 1), "uint8")).shape) == (8, 8, 1)
+    # a plain Sequential had locked rank 3 here and dropped the channel axis of this batch
+    assert tuple(preset(np.zeros((4, 8, 8, 1), "uint8")).shape) == (4, 8, 8, 1)
+    colour = augment.flip_translate(image_size=8, shift=1, seed=0)
+    assert tuple(colour(np.zeros((8, 8, 3), "uint8")).shape) == (8, 8, 3)
+    assert tuple(colour(np.zeros((2, 8, 8, 3), "uint8")).shape) == (2, 8, 8, 3)
+    with pytest.raises(ValueError, match=r"got shape \(8, 8\)"):
+        colour(np.zeros((8, 8), "uint8"))
+
+
+def test_pca_statistics_refuse_0_255_floats_and_accept_integer_images():
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (4, 8, 8, 3), dtype=np.uint8)
+    values, _ = augment.pca_color_statistics(images)
+    wide, _ = augment.pca_color_statistics(images.astype(np.int64))
+    np.testing.assert_allclose(values, wide, rtol=1e-6)
+    scaled, _ = augment.pca_color_statistics(images / 255.0)
+    np.testing.assert_allclose(values, scaled, rtol=1e-5)
+    with pytest.raises(ValueError, match="maximum of 255"):
+        augment.pca_color_statistics(images.astype(np.float32))
+
+
+def test_pca_color_refuses_greyscale():
+    values, vectors = np.ones(3), np.eye(3)
+    layer = augment.PCAColor(values, vectors, seed=0)
+    with pytest.raises(ValueError, match="needs 3 channels, got images of shape"):
+        layer(np.zeros((2, 4, 4, 1), "float32"), training=True)

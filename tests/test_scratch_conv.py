@@ -240,3 +240,11 @@ def test_backward_rejects_wrong_dout_shape():
     x, w = np.zeros((1, 6, 6, 2)), np.zeros((3, 3, 2, 4))
     with pytest.raises(ValueError, match=r"output shape \(1, 4, 4, 4\).*got \(1, 6, 6, 4\)"):
         scratch.conv2d_backward(np.zeros((1, 6, 6, 4)), x, w)
+
+
+def test_integer_images_do_not_wrap_around():
+    # a 3x3 box filter over 200s sums to 1,800: in uint8 it wrapped around to 8
+    x = np.full((1, 3, 3, 1), 200, dtype=np.uint8)
+    w = np.ones((3, 3, 1, 1), dtype=np.uint8)
+    assert scratch.conv2d(x, w)[0, 0, 0, 0] == 1_800
+    assert scratch.conv2d_naive(x, w)[0, 0, 0, 0] == 1_800

@@ -25,14 +25,37 @@ per-image crops from per-image ``RandomTranslation`` (and ``CenterCrop``).
 from __future__ import annotations
 
 import keras
+import numpy as np
 from keras import layers
 
 from course_utils.augment.pca import PCAColor, pca_color_statistics
 from course_utils.augment.pipeline import AugmentedBatches, pipeline
 from course_utils.augment.tta import CROPS, predict_tta, tta_views
 
-__all__ = ["PCAColor", "pca_color_statistics", "predict_tta", "tta_views", "CROPS", "pipeline",
+__all__ = ["Preset", "PCAColor", "pca_color_statistics", "predict_tta", "tta_views", "CROPS", "pipeline",
            "AugmentedBatches", "cifar_standard", "flip_translate", "alexnet"]
+
+
+@keras.saving.register_keras_serializable(package="course_utils")
+class Preset(keras.Sequential):
+    """A ``keras.Sequential`` of augmentation layers that takes one image or a batch.
+
+    A plain ``Sequential`` fixes its input rank at its first call: after one image
+    ``(H, W, C)`` it treated a batch of greyscale images ``(N, H, W, 1)`` as images and
+    dropped their channel axis. A preset always runs on a batch: a single image gets a
+    batch axis, which is removed again.
+    """
+
+    def __call__(self, inputs, *args, **kwargs):
+        rank = len(getattr(inputs, "shape", np.shape(inputs)))
+        if rank == 4:
+            return super().__call__(inputs, *args, **kwargs)
+        if rank == 3:
+            batch = keras.ops.expand_dims(inputs, 0)
+            return keras.ops.squeeze(super().__call__(batch, *args, **kwargs), 0)
+        raise ValueError(f"{self.name} takes an image (height, width, channels) or a batch "
+                         f"(N, height, width, channels); got shape "
+                         f"{tuple(getattr(inputs, 'shape', np.shape(inputs)))}.")
 
 
 def _seed(seed: int | None, offset: int) -> int | None:
@@ -55,7 +78,7 @@ def cifar_standard(*, image_size: int = 32, pad: int = 4, seed: int | None = 0) 
     if not 0 < pad < image_size:
         raise ValueError(f"pad must be in 1..{image_size - 1}, got {pad!r}.")
     factor = pad / image_size
-    return keras.Sequential([
+    return Preset([
         layers.RandomTranslation(factor, factor, fill_mode="constant", interpolation="nearest",
                                  seed=_seed(seed, 0), name="pad_crop"),
         layers.RandomFlip("horizontal", seed=_seed(seed, 1), name="flip"),
@@ -76,7 +99,7 @@ def flip_translate(*, image_size: int = 32, shift: int = 2, seed: int | None = 0
         steps.append(layers.RandomTranslation(factor, factor, fill_mode="reflect",
                                               interpolation="nearest", seed=_seed(seed, 1),
                                               name="translate"))
-    return keras.Sequential(steps, name="flip_translate")
+    return Preset(steps, name="flip_translate")
 
 
 def alexnet(eigenvalues, eigenvectors, *, image_size: int = 32, crop_size: int = 28,
@@ -97,7 +120,7 @@ def alexnet(eigenvalues, eigenvectors, *, image_size: int = 32, crop_size: int =
 
     Returns
     -------
-    keras.Sequential
+    Preset
         Output ``(N, crop_size, crop_size, 3)``; at test time use
         ``keras.layers.CenterCrop`` or :func:`predict_tta` with ``crops="ten"``.
     """
@@ -114,4 +137,4 @@ def alexnet(eigenvalues, eigenvectors, *, image_size: int = 32, crop_size: int =
     steps.append(layers.RandomFlip("horizontal", seed=_seed(seed, 1), name="flip"))
     steps.append(PCAColor(eigenvalues, eigenvectors, std=std, seed=_seed(seed, 2),
                           name="pca_color"))
-    return keras.Sequential(steps, name="alexnet_augmentation")
+    return Preset(steps, name="alexnet_augmentation")

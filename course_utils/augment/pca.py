@@ -30,7 +30,9 @@ def pca_color_statistics(images: np.ndarray, *, max_pixels: int = 2_000_000,
     Parameters
     ----------
     images : ndarray, shape (N, H, W, 3)
-        uint8 in [0, 255] or float in [0, 1].
+        Integers in [0, 255] or floats in [0, 1]; floats above 2 (the 0-255 scale) raise
+        ``ValueError`` (the
+        eigenvalues depend on the scale, and AlexNet's ``std`` is set for [0, 1]).
     max_pixels : int, default=2,000,000
         Use a random sample of this many pixels (the estimate is stable well below it).
     seed : int, default=0
@@ -48,9 +50,20 @@ def pca_color_statistics(images: np.ndarray, *, max_pixels: int = 2_000_000,
     pixels = images.reshape(-1, 3)
     if len(pixels) > max_pixels:
         pixels = pixels[np.random.default_rng(seed).choice(len(pixels), max_pixels, replace=False)]
-    pixels = pixels.astype(np.float64)
-    if images.dtype == np.uint8:
-        pixels /= 255.0
+    if images.dtype.kind in "biu":                      # integer images: 0-255
+        if images.size and (images.min() < 0 or images.max() > 255):
+            raise ValueError(f"integer images must hold values 0-255, got {images.min()} to "
+                             f"{images.max()} ({images.dtype}).")
+        pixels = pixels.astype(np.float64) / 255.0
+    elif images.dtype.kind == "f":
+        top = float(images.max()) if images.size else 0.0
+        if top > 2.0:   # not [0, 1] with some noise: the 0-255 scale
+            raise ValueError(f"float images must hold values in [0, 1] (the covariance is taken "
+                             f"at that scale), got a maximum of {top:g}: pass uint8 images, or "
+                             "divide by 255 first.")
+        pixels = pixels.astype(np.float64)
+    else:
+        raise TypeError(f"images must be numbers, got dtype {images.dtype}.")
     values, vectors = np.linalg.eigh(np.cov(pixels, rowvar=False))
     order = np.argsort(values)[::-1]
     values, vectors = values[order], vectors[:, order]
@@ -110,6 +123,9 @@ class PCAColor(keras.layers.Layer):
         if not training:
             return images
         images = ops.convert_to_tensor(images)
+        if images.shape[-1] != 3:
+            raise ValueError(f"{self.name} shifts RGB colours: it needs 3 channels, got images "
+                             f"of shape {tuple(images.shape)}.")
         if images.dtype not in ("float16", "bfloat16", "float32", "float64"):
             images = ops.cast(images, self.compute_dtype)
         shift = self.color_shift(ops.shape(images)[0])

@@ -25,3 +25,20 @@ def check_fits(in_hw: Pair, pads: tuple[Pair, Pair], kernel_hw: Pair, dilation: 
                 f"kernel {axis} {kernel_hw[a]} (dilated extent {k_eff}) is larger than the "
                 f"padded input {axis} {padded}: x shape {x_shape}, kernel shape {w_shape}, "
                 f"padding {pads[a]}.")
+
+
+def as_numbers(*arrays) -> tuple[np.ndarray, ...]:
+    """The arrays as NumPy arrays; integer or boolean ones become float64.
+
+    A convolution sums products: in ``uint8`` a sum of 1,800 wraps around to 8, so integer
+    images are computed in floating point (the result is what a framework computes).
+    """
+    out = []
+    for array in arrays:
+        array = np.asarray(array)
+        if array.dtype.kind in "biu":
+            array = array.astype(np.float64)
+        elif array.dtype.kind not in "f":
+            raise TypeError(f"expected numbers, got an array of dtype {array.dtype}.")
+        out.append(array)
+    return tuple(out)

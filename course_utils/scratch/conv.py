@@ -25,7 +25,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from course_utils.geometry import (
     Pair, Padding, effective_kernel, output_length, resolve_padding, to_pair,
 )
-from course_utils.scratch._checks import check_fits, check_rank
+from course_utils.scratch._checks import as_numbers, check_fits, check_rank
 
 __all__ = ["conv2d", "conv2d_backward", "im2col", "col2im", "ConvGeometry", "conv_geometry"]
 
@@ -233,7 +233,7 @@ def conv2d(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, *,
     -------
     ndarray of shape (N, H_out, W_out, C_out)
     """
-    x, w = np.asarray(x), np.asarray(w)
+    x, w = as_numbers(x, w)          # uint8 images would wrap around
     _check_kernel(x, w, groups)
     geo = conv_geometry(x.shape, w.shape[:2], stride=stride, padding=padding,
                         dilation=dilation, groups=groups, w_shape=w.shape)
@@ -283,7 +283,7 @@ def conv2d_backward(dout: np.ndarray, x: np.ndarray, w: np.ndarray, *,
         positions and images.
     db : ndarray of shape (C_out,)
     """
-    x, w, dout = np.asarray(x), np.asarray(w), np.asarray(dout)
+    x, w, dout = as_numbers(x, w, dout)
     _check_kernel(x, w, groups)
     geo = conv_geometry(x.shape, w.shape[:2], stride=stride, padding=padding,
                         dilation=dilation, groups=groups, w_shape=w.shape)

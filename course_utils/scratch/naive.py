@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from course_utils.geometry import Pair, Padding
+from course_utils.scratch._checks import as_numbers
 from course_utils.scratch.conv import _check_kernel, conv_geometry
 
 __all__ = ["conv2d_naive", "conv2d_backward_naive"]
@@ -33,7 +34,7 @@ def conv2d_naive(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, *,
     -------
     ndarray of shape (N, H_out, W_out, C_out)
     """
-    x, w = np.asarray(x), np.asarray(w)
+    x, w = as_numbers(x, w)
     _check_kernel(x, w, groups)
     geo = conv_geometry(x.shape, w.shape[:2], stride=stride, padding=padding,
                         dilation=dilation, groups=groups, w_shape=w.shape)
@@ -69,7 +70,7 @@ def conv2d_backward_naive(dout: np.ndarray, x: np.ndarray, w: np.ndarray, *,
     dx, dw, db
         Shaped like ``x``, ``w`` and ``(C_out,)``.
     """
-    x, w, dout = np.asarray(x), np.asarray(w), np.asarray(dout)
+    x, w, dout = as_numbers(x, w, dout)
     _check_kernel(x, w, groups)
     geo = conv_geometry(x.shape, w.shape[:2], stride=stride, padding=padding,
                         dilation=dilation, groups=groups, w_shape=w.shape)
