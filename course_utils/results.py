@@ -7,8 +7,11 @@ Every :func:`course_utils.training.fit_and_evaluate` run appends one line to
 Each line holds the network's name, parameters and MACs per image, the data it trained
 on, its validation and test accuracy, its training time and settings.
 
-:func:`recorded_runs` reads them back from ``benchmarks/results.jsonl``: lesson 14 plots
-accuracy against MACs and parameters for the networks of lessons 07-14 from it.
+The package never reads the clone's ``benchmarks/`` (a wheel has none): the latest
+recorded lesson runs ship with the package as ``records/lesson_runs.jsonl``, written by
+:func:`write_snapshot` from ``benchmarks/results.jsonl`` (a test keeps the two equal).
+:func:`recorded_runs` reads that snapshot, or a ``results.jsonl`` you pass: lesson 14
+plots accuracy against MACs and parameters for the networks of lessons 07-13 from it.
 """
 
 from __future__ import annotations
@@ -21,11 +24,15 @@ from collections.abc import Sequence
 from typing import Any
 
 __all__ = ["RESULTS_DIR_ENV", "RECORDED_RESULTS", "run_record", "write_run", "recorded_runs",
-           "best_per_network"]
+           "write_snapshot", "best_per_network"]
 
 RESULTS_DIR_ENV = "COURSE_RESULTS_DIR"
 RUNS_FILE = "runs.jsonl"
-RECORDED_RESULTS = pathlib.Path(__file__).resolve().parent.parent / "benchmarks" / "results.jsonl"
+RECORDED_RESULTS = pathlib.Path(__file__).resolve().parent / "records" / "lesson_runs.jsonl"
+SNAPSHOT_FIELDS = ("benchmark", "metric", "lesson", "execution", "network", "params", "macs",
+                   "dataset", "lossy", "train_images", "val_images", "val_accuracy",
+                   "test_accuracy", "train_accuracy", "seconds", "profile", "epochs",
+                   "batch_size", "seed")
 RUN_METRIC = "training run"
 
 
@@ -86,8 +93,8 @@ def recorded_runs(*, dataset: str = "cifar10", profile: str = "cpu",
     lessons : sequence of str, optional
         Two-digit lesson numbers, e.g. ``["07", "08"]``; default all.
     path : path, optional
-        A ``results.jsonl`` of the benchmarks; default the clone's
-        ``benchmarks/results.jsonl``.
+        A ``results.jsonl`` of the benchmarks; default the snapshot shipped with the
+        package (:data:`RECORDED_RESULTS`).
 
     Returns
     -------
@@ -98,13 +105,13 @@ def recorded_runs(*, dataset: str = "cifar10", profile: str = "cpu",
     Raises
     ------
     FileNotFoundError
-        When there is no results file (the package was installed without its clone).
+        When ``path`` names no file.
     """
     path = pathlib.Path(path) if path is not None else RECORDED_RESULTS
     if not path.is_file():
         raise FileNotFoundError(
-            f"no recorded results at {path}: they come with a clone of the course "
-            f"(benchmarks/results.jsonl); run `python -m benchmarks lessons_cpu` to record them.")
+            f"no recorded results at {path}: pass the path of a benchmarks/results.jsonl "
+            "(`python -m benchmarks lessons_cpu` records one).")
     wanted = None if lessons is None else {str(n).zfill(2) for n in lessons}
     latest: dict[str, tuple[str, list[dict[str, Any]]]] = {}
     with open(path, encoding="utf-8") as fh:
@@ -121,6 +128,19 @@ def recorded_runs(*, dataset: str = "cifar10", profile: str = "cpu",
             elif execution == seen[0]:
                 seen[1].append(row)
     return [row for lesson in sorted(latest) for row in latest[lesson][1]]
+
+
+def write_snapshot(source: str | os.PathLike, out: str | os.PathLike = RECORDED_RESULTS) -> int:
+    """Write the package's snapshot: the latest ``cpu`` CIFAR-10 runs of every lesson in
+    ``source`` (a ``benchmarks/results.jsonl``), with the fields lessons read; return the count.
+
+    Run ``python -c "from course_utils import results; results.write_snapshot('benchmarks/results.jsonl')"``
+    after ``python -m benchmarks lessons_cpu``.
+    """
+    rows = recorded_runs(path=source)
+    text = "".join(json.dumps({k: row.get(k) for k in SNAPSHOT_FIELDS}) + "\n" for row in rows)
+    pathlib.Path(out).write_text(text, encoding="utf-8")
+    return len(rows)
 
 
 def best_per_network(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

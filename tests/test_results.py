@@ -72,3 +72,15 @@ def test_the_committed_record_has_the_lessons_networks():
     assert {"07", "08", "09", "10", "11", "12", "13"} <= lessons
     for r in runs:
         assert r["params"] > 0 and r["macs"] > 0 and 0 <= r["val_accuracy"] <= 1
+
+
+def test_the_shipped_snapshot_equals_the_benchmark_record(tmp_path):
+    """The package's records/lesson_runs.jsonl is write_snapshot of benchmarks/results.jsonl."""
+    import pathlib
+
+    source = pathlib.Path(__file__).resolve().parent.parent / "benchmarks" / "results.jsonl"
+    fresh = tmp_path / "snapshot.jsonl"
+    assert results.write_snapshot(source, fresh) > 100
+    assert fresh.read_text() == results.RECORDED_RESULTS.read_text(), (
+        "run results.write_snapshot('benchmarks/results.jsonl') after recording lesson runs")
+    assert "benchmarks" not in str(results.RECORDED_RESULTS)
