@@ -106,3 +106,6 @@ def run(record: Callable[..., dict]) -> None:
         reader = _RESULT_READERS.get(src.stem)
         if reader is not None and result_file.exists():
             reader(record, result_file)
+    from course_utils import results   # the package's copy of the runs lessons read
+
+    print(f"{results.write_snapshot(harness.RESULTS)} runs written to {results.RECORDED_RESULTS}")
