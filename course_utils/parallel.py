@@ -22,7 +22,7 @@ import subprocess
 import sys
 from typing import Any
 
-__all__ = ["data_parallel_check", "simulated_devices_env", "DEVICE_FLAG"]
+__all__ = ["data_parallel_check", "jax_available", "simulated_devices_env", "DEVICE_FLAG"]
 
 DEVICE_FLAG = "--xla_force_host_platform_device_count"
 
@@ -120,6 +120,13 @@ def _run(devices: int, global_batch: int, steps: int, seed: int) -> dict[str, An
             "weights_replicated": replicated, "single_device_losses": single_losses,
             "data_parallel_losses": parallel_losses, "max_weight_difference": weight_diff,
             "data": ds.name, "steps": steps, "in_process": True}
+
+
+def jax_available() -> bool:
+    """True if JAX is installed (the data-parallel check runs on the JAX backend)."""
+    import importlib.util
+
+    return importlib.util.find_spec("jax") is not None
 
 
 def data_parallel_check(*, devices: int = 2, global_batch: int = 64, steps: int = 3,
