@@ -16,14 +16,8 @@ c = get_config()  # noqa: F821 (injected by nbgrader)
 
 c.CourseDirectory.course_id = os.environ.get("COURSE_ID", "cnn-course")
 c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
-c.CourseDirectory.db_assignments = [
-    {"name": "a1_conv_forward"},
-    {"name": "a2_conv_backward"},
-    {"name": "a3_build_count"},
-    {"name": "a4_convnet_numpy"},
-    {"name": "a5_resnet"},
-    {"name": "a6_transfer_gradcam"},
-]
+# Assignments enter the gradebook with `nbgrader generate_assignment NAME` (nbgrader 0.9 has no
+# setting that lists them: the old CourseDirectory.db_assignments only drew warnings).
 # Student ids are added with `nbgrader db student add` or `nbgrader db student import`;
 # autograde also creates missing students.
 
