@@ -128,7 +128,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     notes = lessons.data_notes(nb)
     if notes:
         print("\nData used\n---------\n" + "\n".join(notes))
-    results = lessons.lesson_results(nb)
+    results = lessons.lesson_results(nb, profile)
     if results:
         print("\nResults\n-------\n" + results)
     return 0

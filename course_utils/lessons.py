@@ -165,10 +165,19 @@ def data_notes(nb) -> list[str]:
     return notes
 
 
-def lesson_results(nb) -> str:
-    """Text outputs of the cells tagged ``results`` (else of the last code cell with output)."""
+SMOKE_TEST_NOTE = ("The 'fast' profile is a smoke test (small subsets, one short epoch): its numbers "
+                   "show that the code runs and support no conclusion. Run --profile cpu for the "
+                   "lesson's results.")
+
+
+def lesson_results(nb, profile: str | None = None) -> str:
+    """Text outputs of the cells tagged ``results`` (else of the last code cell with output).
+
+    In the ``fast`` profile they are preceded by :data:`SMOKE_TEST_NOTE`.
+    """
     tagged = [c for c in nb.cells if "results" in c.get("metadata", {}).get("tags", [])]
     if not tagged:
         with_output = [c for c in nb.cells if c.cell_type == "code" and _text_outputs(c)]
         tagged = with_output[-1:]
-    return "\n".join(_text_outputs(c) for c in tagged if _text_outputs(c))
+    text = "\n".join(_text_outputs(c) for c in tagged if _text_outputs(c))
+    return f"{SMOKE_TEST_NOTE}\n{text}" if text and profile == "fast" else text

@@ -147,3 +147,13 @@ def test_run_summary_says_which_data_was_used(tmp_path):
     summary = done.stdout.split("Data used", 1)[1]
     assert "this run uses mnist_sample instead" in summary and "Using fashion_mnist" in summary
     assert "TCP" not in done.stdout + done.stderr
+
+
+def test_fast_profile_results_are_labelled_a_smoke_test():
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("print('accuracy 11%')", metadata={"tags": ["results"]})
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="accuracy 11%\n")]
+    nb.cells = [cell]
+    assert lessons.lesson_results(nb, "cpu") == "accuracy 11%"
+    fast = lessons.lesson_results(nb, "fast")
+    assert fast.startswith("The 'fast' profile is a smoke test") and fast.endswith("accuracy 11%")
