@@ -235,9 +235,10 @@ def test_course_lists_every_assignment_with_graded_cells():
             f"{assignment}: every test cell has hidden tests"
         assert not any(c.get("outputs") for c in notebook.cells if c.cell_type == "code"), \
             f"{assignment}: source notebooks are committed without outputs"
-    config = (COURSE / "nbgrader_config.py").read_text()
-    for assignment in ASSIGNMENTS:
-        assert f'"{assignment}"' in config
+    # nbgrader 0.9 learns assignments from source/ (generate_assignment); the old
+    # CourseDirectory.db_assignments setting only drew "unknown setting" warnings
+    assert "db_assignments" not in (COURSE / "nbgrader_config.py").read_text()
+    assert sorted(p.name for p in (COURSE / "source").iterdir() if p.is_dir()) == sorted(ASSIGNMENTS)
 
 
 # --------------------------------------------------------------------------- release

@@ -36,9 +36,12 @@ def test_data_parallel_matches_one_device():
     assert report["per_device_batch"] == 32
     assert report["shard_shapes"] == [[32, 32, 32, 3]]          # half the batch on each device
     assert report["weights_replicated"] is True
+    # the same computation up to float32 rounding: the two devices' gradients are summed in
+    # another order (6e-5 on an AMD EPYC without AVX-512, under 1e-5 with it); a bug such as
+    # gradients not averaged over the devices differs by orders of magnitude more
     np.testing.assert_allclose(report["data_parallel_losses"], report["single_device_losses"],
-                               atol=1e-5)
-    assert report["max_weight_difference"] < 1e-5
+                               atol=1e-4)
+    assert report["max_weight_difference"] < 1e-4
     # It trained: three different losses.
     assert len(set(np.round(report["single_device_losses"], 6))) == 3
     if keras.backend.backend() == "jax" and len(keras.distribution.list_devices()) >= 2:

@@ -246,5 +246,5 @@ def test_integer_images_do_not_wrap_around():
     # a 3x3 box filter over 200s sums to 1,800: in uint8 it wrapped around to 8
     x = np.full((1, 3, 3, 1), 200, dtype=np.uint8)
     w = np.ones((3, 3, 1, 1), dtype=np.uint8)
-    assert scratch.conv2d(x, w)[0, 0, 0, 0] == 1_800
+    assert scratch.conv2d(x, w)[0, 0, 0, 0] == 1_800 and scratch.conv2d(x, w).dtype == np.int64
     assert scratch.conv2d_naive(x, w)[0, 0, 0, 0] == 1_800

@@ -28,17 +28,17 @@ def check_fits(in_hw: Pair, pads: tuple[Pair, Pair], kernel_hw: Pair, dilation: 
 
 
 def as_numbers(*arrays) -> tuple[np.ndarray, ...]:
-    """The arrays as NumPy arrays; integer or boolean ones become float64.
+    """The arrays as NumPy arrays; narrow integer (and boolean) ones widened to int64.
 
-    A convolution sums products: in ``uint8`` a sum of 1,800 wraps around to 8, so integer
-    images are computed in floating point (the result is what a framework computes).
+    A convolution sums products: in ``uint8`` a sum of 1,800 wraps around to 8. Integer
+    inputs stay integers (lesson 02 shows exact integer feature maps), in 64 bits.
     """
     out = []
     for array in arrays:
         array = np.asarray(array)
-        if array.dtype.kind in "biu":
-            array = array.astype(np.float64)
-        elif array.dtype.kind not in "f":
+        if array.dtype.kind in "biu" and array.dtype != np.int64:
+            array = array.astype(np.int64)
+        elif array.dtype.kind not in "iuf":
             raise TypeError(f"expected numbers, got an array of dtype {array.dtype}.")
         out.append(array)
     return tuple(out)
