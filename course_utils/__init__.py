@@ -18,14 +18,14 @@ complexity  parameter, MAC and receptive-field counting
 layers      Keras layers Keras 3 lacks (``LocallyConnected2D``, p4 and graph convolutions)
 zoo         the classic networks (``get_model``, ``list_models``)
 augment     data augmentation: presets, PCA colour, test-time augmentation, pipelines
-recipes     fast training set-ups (the MNIST-to-99% recipe)
-schedules   learning-rate schedules (one-cycle, warm-up and linear decay)
-training    one controlled training run (``fit_and_evaluate``, ``compare``)
+train       training: the uint8 input, losses, schedules, ``fit_and_evaluate`` over seeds,
+            ``compare``, recipes, time to accuracy (``training``, ``recipes``, ``schedules``
+            and ``timing`` are its older names)
 diagnostics inside a run: per-step training error, gradient norms per layer
 search      a small architecture search: cells, regularised evolution, random search
 results     the record of training runs (written with $COURSE_RESULTS_DIR, read by lesson 14)
-timing      time to a target accuracy (``train_to_accuracy``), latency, step time
 parallel    data parallelism with keras.distribution (JAX; simulated devices on a CPU)
+sealed      cached files with their SHA-256 beside them (weights and their metadata)
 transfer    pretrained backbones (ImageNet or the course's own), freezing, two-phase fine-tuning
 generative  a convolutional VAE, a DCGAN and a PixelCNN, trained by ``fit`` on any backend
 visualize   feature maps, saliency, Grad-CAM, occlusion, activation maximisation, sanity check
@@ -51,8 +51,8 @@ _quiet.install()
 
 _SUBMODULES = (
     "config", "data", "geometry", "scratch", "autodiff", "complexity", "layers", "zoo",
-    "augment", "recipes", "schedules", "training", "diagnostics", "search", "results", "timing",
-    "parallel", "transfer", "generative", "visualize", "plotting", "grading", "lessons", "slides",
+    "augment", "train", "recipes", "schedules", "training", "diagnostics", "search", "results", "timing",
+    "parallel", "sealed", "transfer", "generative", "visualize", "plotting", "grading", "lessons", "slides",
     "student", "widgets", "doctor", "cli",
 )
 # Public names re-exported at the top level: name -> submodule.

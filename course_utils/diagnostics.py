@@ -101,7 +101,7 @@ def gradient_norms(model: keras.Model, x: np.ndarray, y: np.ndarray, *,
     """L2 norm of d(cross-entropy)/d(kernel) for every Conv2D and Dense layer, input to output.
 
     Layers of nested models count too, so a network wrapped by
-    :func:`course_utils.training.fit_and_evaluate` (``Run.model``) is measured as it is.
+    :func:`course_utils.train.fit_and_evaluate` (``Run.model``) is measured as it is.
 
     Parameters
     ----------

@@ -59,9 +59,10 @@ def _small_network(input_shape, num_classes: int, seed: int):
     import keras
     from keras import layers
 
+    from course_utils.train.inputs import image_input
+
     keras.utils.set_random_seed(seed)
-    inputs = keras.Input(input_shape)
-    x = layers.Rescaling(1 / 255)(inputs)
+    inputs, x = image_input(input_shape, dtype="float32")
     for filters in (16, 32):
         x = layers.Conv2D(filters, 3, strides=2, padding="same", use_bias=False)(x)
         x = layers.BatchNormalization()(x)

@@ -1,7 +1,8 @@
 """The course's own record of what its networks reached: written by runs, read by lessons.
 
-Every :func:`course_utils.training.fit_and_evaluate` run appends one line to
-``$COURSE_RESULTS_DIR/runs.jsonl`` when that variable is set (the benchmark
+Every :func:`course_utils.train.fit_and_evaluate` run appends one line to
+``<record>/runs.jsonl`` when it is given ``record=<folder>``, or when ``$COURSE_RESULTS_DIR``
+names a folder (the benchmark
 ``python -m benchmarks lessons_cpu`` sets it, and copies the lines of each lesson into
 ``benchmarks/results.jsonl`` with the lesson's number). Nothing is written otherwise.
 Each line holds the network's name, parameters and MACs per image, the data it trained
@@ -37,7 +38,7 @@ RUN_METRIC = "training run"
 
 
 def run_record(run: Any, network: Any, dataset: Any) -> dict[str, Any]:
-    """The line :func:`write_run` appends: a :class:`~course_utils.training.Run` summarised.
+    """The line :func:`write_run` appends: a one-seed :class:`~course_utils.train.Run` summarised.
 
     ``network`` is the model as built (without the ``uint8`` input wrapper), so that the
     parameter and MAC counts are those of the network itself.
@@ -64,9 +65,10 @@ def run_record(run: Any, network: Any, dataset: Any) -> dict[str, Any]:
     }
 
 
-def write_run(run: Any, network: Any, dataset: Any) -> dict[str, Any] | None:
-    """Append the run to ``$COURSE_RESULTS_DIR/runs.jsonl`` if the variable is set."""
-    folder = os.environ.get(RESULTS_DIR_ENV)
+def write_run(run: Any, network: Any, dataset: Any,
+              folder: str | os.PathLike | None = None) -> dict[str, Any] | None:
+    """Append the run to ``<folder>/runs.jsonl`` (default ``$COURSE_RESULTS_DIR``, if set)."""
+    folder = folder or os.environ.get(RESULTS_DIR_ENV)
     if not folder:
         return None
     try:

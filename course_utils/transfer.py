@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import os
 import pathlib
 import re
@@ -28,6 +27,8 @@ from typing import Any
 
 import keras
 import numpy as np
+
+from course_utils import sealed
 
 __all__ = ["backbone", "pretrain_course_backbone", "course_backbone_path", "freeze", "unfreeze",
            "trainable_layers", "fine_tune", "FineTuneReport", "WeightsUnavailable",
@@ -152,55 +153,9 @@ _META_FIELDS = {"network": str, "feature_layer": str, "source_task": str, "input
                 "data_hash": str}
 
 
-def _sidecars(path: pathlib.Path) -> tuple[pathlib.Path, pathlib.Path]:
-    """The metadata and the hash files beside a cached weights file."""
-    stem = path.with_suffix("").with_suffix("")
-    return stem.with_suffix(".json"), stem.with_suffix(".sha256")
-
-
-def _seal(path: pathlib.Path, meta: dict) -> None:
-    """Write ``meta`` beside the weights ``path``, and the SHA-256 of both beside them."""
-    from course_utils.data._files import sha256_of
-
-    meta_path, hash_path = _sidecars(path)
-    meta_path.write_text(json.dumps(meta, indent=1))
-    hash_path.write_text(json.dumps({"weights": sha256_of(path), "meta": sha256_of(meta_path)}))
-
-
-def _read_meta(path: pathlib.Path) -> dict:
-    """The metadata of the cached weights ``path``, after checking both files' SHA-256.
-
-    Raises
-    ------
-    WeightsCorrupt
-        A hash is missing or differs, or the metadata is not what the course writes; the
-        message names the file.
-    """
-    from course_utils.data._files import sha256_of
-
-    meta_path, hash_path = _sidecars(path)
-    fix = (f"delete {path.parent}/{path.name.split('.')[0]}.* and run again to rebuild it "
-           "(transfer.pretrain_course_backbone(..., retrain=True))")
-    try:
-        sealed = json.loads(hash_path.read_text())
-        expected = {"weights": sealed["weights"], "meta": sealed["meta"]}
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise WeightsCorrupt(f"{hash_path} is missing or unreadable ({type(exc).__name__}), so "
-                             f"the weights {path} cannot be checked: {fix}.") from None
-    for what, file in (("weights", path), ("meta", meta_path)):
-        actual = sha256_of(file)
-        if actual != expected[what]:
-            raise WeightsCorrupt(f"{file} has sha256 {actual} but {hash_path} records "
-                                 f"{expected[what]}: the file was damaged or changed. {fix}.")
-    try:
-        meta = json.loads(meta_path.read_text())
-        bad = [k for k, kind in _META_FIELDS.items() if not isinstance(meta.get(k), kind)]
-    except (OSError, ValueError, AttributeError) as exc:
-        raise WeightsCorrupt(f"{meta_path} is not readable metadata ({type(exc).__name__}: "
-                             f"{exc}): {fix}.") from None
-    if bad:
-        raise WeightsCorrupt(f"{meta_path} lacks or garbles the field(s) {bad}: {fix}.")
-    return meta
+def _fix(path: pathlib.Path) -> str:
+    return (f"delete {path.parent}/{path.name.split('.')[0]}.* and run again to rebuild it "
+            "(transfer.pretrain_course_backbone(..., retrain=True))")
 
 
 def _course_backbone(key: str | None) -> keras.Model:
@@ -211,7 +166,7 @@ def _course_backbone(key: str | None) -> keras.Model:
     if not path.is_file():
         raise WeightsUnavailable(f"the course backbone {key!r} is not cached at {path}: run "
                                  "transfer.pretrain_course_backbone(...) first (lesson 16 does).")
-    meta = _read_meta(path)
+    meta = sealed.read(path, _META_FIELDS, WeightsCorrupt, fix=_fix(path))
     try:
         model = _build_course_network(meta)
     except (ValueError, KeyError, TypeError) as exc:
@@ -265,7 +220,7 @@ def pretrain_course_backbone(key: str, x: np.ndarray, y: np.ndarray, *, network:
     """
     from types import SimpleNamespace
 
-    from course_utils import training
+    from course_utils import train
 
     if np.asarray(x).dtype != np.uint8:
         raise ValueError(f"x must be uint8 images in [0, 255] (as the datasets load), got dtype "
@@ -273,7 +228,8 @@ def pretrain_course_backbone(key: str, x: np.ndarray, y: np.ndarray, *, network:
     digest = hashlib.sha256(np.ascontiguousarray(x[:256]).tobytes()
                             + np.asarray(y).tobytes()).hexdigest()[:12]
     path = course_backbone_path(key)
-    if not retrain and path.is_file() and _read_meta(path)["data_hash"] == digest:
+    if (not retrain and path.is_file()
+            and sealed.read(path, _META_FIELDS, WeightsCorrupt, fix=_fix(path))["data_hash"] == digest):
         return _course_backbone(key)
     from course_utils import zoo
 
@@ -287,7 +243,7 @@ def pretrain_course_backbone(key: str, x: np.ndarray, y: np.ndarray, *, network:
                          f"its layers: {names}.")
     data = SimpleNamespace(name=source_task, x_train=x, y_train=y, x_test=x[:0], y_test=y[:0],
                            num_classes=num_classes, lossy=bool(lossy))
-    run = training.fit_and_evaluate(built, data, epochs=epochs, batch_size=batch_size,
+    run = train.fit_and_evaluate(built, data, epochs=epochs, batch_size=batch_size,
                                     learning_rate=learning_rate, seed=seed)
     trained = run.model.layers[-1]
     meta = {"network": network, "feature_layer": feature_layer, "source_task": source_task,
@@ -298,7 +254,7 @@ def pretrain_course_backbone(key: str, x: np.ndarray, y: np.ndarray, *, network:
                            name=f"{network}_backbone")
     path.parent.mkdir(parents=True, exist_ok=True)
     features.save_weights(path)
-    _seal(path, meta)
+    sealed.seal(path, meta)
     return _course_backbone(key)
 
 

@@ -264,20 +264,9 @@ def test_transforms():
         data.one_hot(y, 1)
     xtr, ytr, xva, yva = data.train_val_split(x, y, 0.2, seed=0)
     assert len(xva) == 2 and sorted(yva.tolist()) == [0, 1] and len(xtr) == 8
-    seen = np.concatenate([yb for _, yb in data.batches(x, y, 4, seed=1)])
-    assert sorted(seen.tolist()) == sorted(y.tolist())
-    assert [len(b) for b in data.batches(x, None, 4, drop_remainder=True)] == [4, 4]
-    with pytest.raises(ValueError, match="same length"):
-        list(data.batches(x, y[:3]))
-
-
-def test_tf_dataset_pipeline():
-    pytest.importorskip("tensorflow")
-    x = np.zeros((10, 4, 4, 1), np.uint8)
-    y = np.arange(10)
-    ds = data.tf_dataset(x, y, 4, shuffle=False, map_fn=lambda a, b: (a, b * 2))
-    got = [b.numpy().tolist() for _, b in ds]
-    assert got == [[0, 2, 4, 6], [8, 10, 12, 14], [16, 18]]
+    # the subset keeps the class shares of y: 6 of 10 labels, 3 of each class
+    idx = data.stratified_indices(y, 6, seed=0)
+    assert len(set(idx.tolist())) == 6 and np.bincount(y[idx]).tolist() == [3, 3]
 
 
 def test_select_classes_relabels_every_split_and_subsets_training():

@@ -129,3 +129,36 @@ def test_the_duplicate_helper_check_can_fail(tmp_path):
     path = tmp_path / "99_x.ipynb"
     path.write_text(__import__("json").dumps(nb))
     assert _notebook_definitions(path) == {"train"}
+
+
+def test_a_built_wheel_runs_a_lesson_outside_the_clone(tmp_path):
+    """The ordinary install (a wheel, not editable, as on Colab) from a folder with no clone.
+
+    The venv sees the machine's packages (TensorFlow, Keras, ...) so that nothing is
+    downloaded; the course itself comes from the wheel alone. Lesson 14 reads the recorded
+    lesson runs and runs its data-parallel section: both used the clone's files once.
+    """
+    wheels = tmp_path / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                    "-q", "-w", str(wheels), str(ROOT)], check=True, timeout=600)
+    (wheel,) = wheels.glob("course_utils-*.whl")
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", str(wheel)],
+                   check=True, timeout=600)
+    outside = tmp_path / "my-course"
+    outside.mkdir()
+    (outside / "14_efficient_networks.ipynb").write_bytes(
+        (ROOT / "notebooks" / "14_efficient_networks.ipynb").read_bytes())
+    env = {k: v for k, v in os.environ.items() if k != "COURSE_NOTEBOOK_DIR"}
+    env.update(COURSE_PROFILE="fast", PATH=f"{venv / 'bin'}:{env['PATH']}")
+    where = subprocess.run([str(python), "-c", "import course_utils; print(course_utils.__file__)"],
+                           cwd=outside, env=env, capture_output=True, text=True, check=True)
+    assert str(venv) in where.stdout, where.stdout            # the wheel's copy, not the clone
+    done = subprocess.run([str(venv / "bin" / "course"), "run", "14_efficient_networks.ipynb",
+                           "--quiet", "--output-dir", str(outside / "build")],
+                          cwd=outside, env=env, capture_output=True, text=True, timeout=1200)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    assert "no recorded results" not in done.stdout
+    assert "data parallel on 2 devices agrees with one device: True" in done.stdout

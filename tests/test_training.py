@@ -1,4 +1,4 @@
-"""course_utils.training: one controlled run, on real digits, and its settings."""
+"""course_utils.train (and its older name training): controlled runs on real digits."""
 
 import keras
 import numpy as np
@@ -36,7 +36,7 @@ def test_compare_optimisers_with_label_smoothing_and_augmentation(digits, capsys
         augmentation=augment.flip_translate(image_size=8, shift=1))
     assert set(runs) == {"sgd", "adam"} and all(len(r) == 2 for r in runs.values())
     out = capsys.readouterr().out
-    assert "validation" in out and "± " in out and "(2 seed(s))" in out
+    assert "validation" in out and "± " in out and "(2 seeds)" in out
     assert runs["adam"][0].settings["augmentation"] == "flip_translate"
 
 
@@ -101,3 +101,67 @@ def test_integer_data_other_than_uint8_is_refused():
     audio_like = dataclasses.replace(ds, name="waves", x_train=ds.x_train.astype("int16"))
     with pytest.raises(TypeError, match="waves holds int16 data, which that input would wrap"):
         training.fit_and_evaluate("linear_classifier", audio_like, epochs=1)
+
+
+def test_seeds_are_an_argument_and_one_result_type_reports_the_spread(digits):
+    run = training.fit_and_evaluate("lenet300", digits, epochs=1, seeds=(0, 1))
+    assert len(run) == 2 and run.seeds == [0, 1] and run.settings["seeds"] == [0, 1]
+    assert run.val_accuracy == pytest.approx(np.mean(run.val_accuracies))
+    assert [r.val_accuracy for r in run] == pytest.approx(run.val_accuracies)
+    assert run[1].model is run.models[1] and run[0].model is not run[1].model
+    assert "± " in run.summary() and "(2 seeds)" in run.summary()
+    # the same seed alone gives the same run as inside the pair
+    alone = training.fit_and_evaluate("lenet300", digits, epochs=1, seed=1)
+    assert alone.history["loss"] == pytest.approx(run[1].history["loss"], rel=1e-5)
+    # a built model cannot start afresh per seed: a builder function can
+    net = zoo.lenet300(input_shape=(8, 8, 1), num_classes=10)
+    with pytest.raises(ValueError, match="several seeds, pass a zoo name or a function"):
+        training.fit_and_evaluate(net, digits, epochs=1, seeds=(0, 1))
+    built = training.fit_and_evaluate(lambda: zoo.lenet300(input_shape=(8, 8, 1), num_classes=10),
+                                      digits, epochs=1, seeds=(0, 1))
+    assert len(built) == 2
+
+
+def test_recording_is_an_argument(digits, tmp_path, monkeypatch):
+    from course_utils import results
+
+    monkeypatch.delenv(results.RESULTS_DIR_ENV, raising=False)
+    training.fit_and_evaluate("lenet300", digits, epochs=1, seeds=(0, 1), record=tmp_path)
+    rows = (tmp_path / results.RUNS_FILE).read_text().splitlines()
+    assert len(rows) == 2                                  # one line per seed
+    monkeypatch.setenv(results.RESULTS_DIR_ENV, str(tmp_path))
+    training.fit_and_evaluate("lenet300", digits, epochs=1, record=False)
+    assert len((tmp_path / results.RUNS_FILE).read_text().splitlines()) == 2
+
+
+def test_one_package_one_set_of_defaults_and_no_import_loop():
+    import subprocess
+    import sys
+
+    from course_utils import recipes, schedules, timing, train
+
+    # the older names are the same objects
+    assert training.fit_and_evaluate is train.fit_and_evaluate
+    assert schedules.one_cycle is train.one_cycle and recipes.Recipe is train.Recipe
+    assert timing.StopAtAccuracy is train.StopAtAccuracy
+    # one_cycle's defaults are the same whether a lesson or fit_and_evaluate builds it
+    direct, named = train.one_cycle(0.1, 100), train.make_schedule("one_cycle", 0.1, 100)
+    assert [float(direct(s)) for s in (0, 5, 10, 50)] == pytest.approx(
+        [float(named(s)) for s in (0, 5, 10, 50)])
+    # fitting pulls in neither the recipes nor the zoo
+    code = ("import sys, course_utils.train.fit; "
+            "print(sorted(m for m in sys.modules if m.startswith('course_utils.')))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True).stdout
+    assert "course_utils.train.recipes" not in loaded and "course_utils.zoo" not in loaded
+
+
+def test_the_uint8_stem_is_written_once():
+    import pathlib
+
+    import course_utils
+
+    root = pathlib.Path(course_utils.__file__).parent
+    writers = [p.relative_to(root).as_posix() for p in root.rglob("*.py")
+               if "Rescaling(1 / 255" in p.read_text()]
+    assert writers == ["train/inputs.py"]

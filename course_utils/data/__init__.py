@@ -40,14 +40,13 @@ from course_utils.data._files import verify as _verify
 from course_utils.data.embedded import PHOTOS, load_photo
 from course_utils.data.folders import load_image_folder, read_image_folder
 from course_utils.data.transforms import (
-    batches, channel_stats, one_hot, stratified_indices, stratified_subset, tf_dataset,
-    to_float, train_val_split,
+    channel_stats, one_hot, stratified_indices, stratified_subset, to_float, train_val_split,
 )
 
 __all__ = [
     "Dataset", "select", "load", "load_or_fallback", "load_image_folder", "available", "verify",
     "locate", "search_dirs", "keras_cache_dir", "DatasetUnavailable", "DatasetCorrupt",
-    "load_photo", "PHOTOS", "batches", "tf_dataset", "to_float", "one_hot", "channel_stats",
+    "load_photo", "PHOTOS", "to_float", "one_hot", "channel_stats",
     "stratified_subset", "stratified_indices", "train_val_split", "DATASETS", "FILE_DATASETS",
     "DATA_DIR_ENV", "OFFLINE_ENV",
 ]

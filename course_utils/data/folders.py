@@ -11,14 +11,14 @@ Layouts::
     photos/cat/001.jpg  photos/dog/002.png            -> one split, classes cat, dog
     photos/train/cat/001.jpg  photos/test/cat/9.jpg   -> splits train and test
 
-A single wrapping folder (``archive.zip`` holding ``photos/...``) is looked
-through. Split folders are ``train``, ``test`` and ``val``/``validation``.
-Files that are not images (by extension) and hidden files are ignored and
-counted.
+A single wrapping folder (``archive.zip`` holding ``photos/...``) is looked through. Split
+folders are ``train``, ``test`` and ``val``/``validation``. Files that are not images (by
+extension) and hidden files are ignored and counted.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import pathlib
@@ -42,11 +42,11 @@ _COLOR_MODES = {"rgb": "RGB", "grayscale": "L"}
 MAX_IMAGE_BYTES = 64 << 20
 
 
+@dataclasses.dataclass
 class _Failed:
     """The payload of an archive member that could not be read (encrypted, too large, ...)."""
 
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
+    reason: str
 
 
 def _read_member(open_member, size: int) -> bytes | _Failed:
@@ -325,10 +325,6 @@ def read_image_folder(path: os.PathLike | str, *, image_size: int | Sequence[int
             "layout": "<split>/<class>/*" if split_layout else "<class>/*"}
 
 
-def _empty_like(x: np.ndarray) -> np.ndarray:
-    return np.zeros((0, *x.shape[1:]), dtype=x.dtype)
-
-
 def load_image_folder(path: os.PathLike | str, *, image_size: int | Sequence[int] | None = None,
                       validation_split: float | None = None, seed: int = 0,
                       color_mode: str = "rgb", skip_corrupt: bool = False,
@@ -386,11 +382,10 @@ def load_image_folder(path: os.PathLike | str, *, image_size: int | Sequence[int
                              f"would make a second one. Leave it out.")
         x_train, y_train, x_val, y_val = train_val_split(x_train, y_train, validation_split,
                                                          seed=seed)
-    x_test, y_test = splits.get("test", (_empty_like(x_train), np.zeros(0, np.int64)))
+    x_test, y_test = splits.get("test", (x_train[:0], np.zeros(0, np.int64)))
     path = pathlib.Path(path)
-    stem = path.name
-    for suffix in (".tar.gz", ".tgz", ".tar", ".zip"):
-        stem = stem.removesuffix(suffix)
+    stem = (path.name.removesuffix(".tar.gz").removesuffix(".tgz").removesuffix(".tar")
+            .removesuffix(".zip"))
     notes = []
     if read["ignored_files"]:
         notes.append(f"{len(read['ignored_files'])} other file(s) ignored")

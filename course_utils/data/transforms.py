@@ -1,4 +1,4 @@
-"""Subsets, splits, normalisation, one-hot labels and batch iterators.
+"""Subsets, splits, normalisation and one-hot labels (batches come from ``augment.pipeline``).
 
 Images stay ``uint8`` until a model needs floats: convert at the last moment
 with :func:`to_float`.
@@ -6,7 +6,7 @@ with :func:`to_float`.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -17,23 +17,26 @@ def _check_xy(x: np.ndarray, y: np.ndarray) -> None:
 
 
 def stratified_indices(y: np.ndarray, size: int, *, seed: int = 0) -> np.ndarray:
-    """Indices of a class-balanced random subset of ``size`` labels from ``y``.
+    """Indices of a class-balanced random subset of ``size`` labels from ``y``, shuffled.
 
-    Each class gets ``size * class_share`` items (rounded so the total is exact),
-    drawn without replacement; the result is shuffled.
+    scikit-learn's ``train_test_split(stratify=y)`` draws it: each class gets its share of
+    ``size`` (rounded so that the total is exact).
     """
+    from sklearn.model_selection import train_test_split
+
     y = np.asarray(y).reshape(-1)
     if not 0 < size <= len(y):
         raise ValueError(f"size must be in 1..{len(y)} (the number of labels), got {size}.")
     rng = np.random.default_rng(seed)
+    if size == len(y):
+        return rng.permutation(len(y))
     classes, counts = np.unique(y, return_counts=True)
-    quota = np.floor(counts * size / len(y)).astype(int)
-    # Hand out the rounding remainder to the classes with the largest fractional parts.
-    remainder = size - quota.sum()
-    order = np.argsort(-(counts * size / len(y) - quota), kind="stable")
-    quota[order[:remainder]] += 1
-    picked = [rng.choice(np.flatnonzero(y == c), q, replace=False) for c, q in zip(classes, quota)]
-    return rng.permutation(np.concatenate(picked))
+    if size < len(classes) or len(y) - size < len(classes) or counts.min() < 2:
+        # too few items per class to stratify: a plain random draw
+        return rng.choice(len(y), size, replace=False)
+    picked, _ = train_test_split(np.arange(len(y)), train_size=int(size), stratify=y,
+                                 random_state=int(seed))
+    return np.asarray(picked)
 
 
 def stratified_subset(x: np.ndarray, y: np.ndarray, size: int, *, seed: int = 0
@@ -88,60 +91,13 @@ def channel_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def one_hot(y: np.ndarray, num_classes: int | None = None) -> np.ndarray:
-    """One-hot ``float32`` rows of integer labels ``y``."""
+    """One-hot ``float32`` rows of integer labels ``y`` (``keras.utils.to_categorical``)."""
+    import keras
+
     y = np.asarray(y).reshape(-1)
-    if y.size and (y.min() < 0 or not np.issubdtype(y.dtype, np.integer)):
+    if y.size and (not np.issubdtype(y.dtype, np.integer) or y.min() < 0):
         raise ValueError(f"labels must be non-negative integers, got dtype {y.dtype}, min {y.min()}.")
     num_classes = int(y.max()) + 1 if num_classes is None else int(num_classes)
     if y.size and y.max() >= num_classes:
         raise ValueError(f"label {y.max()} does not fit num_classes={num_classes}.")
-    out = np.zeros((y.size, num_classes), dtype=np.float32)
-    out[np.arange(y.size), y] = 1.0
-    return out
-
-
-def batches(x: np.ndarray, y: np.ndarray | None = None, batch_size: int = 128, *,
-            shuffle: bool = True, seed: int = 0, drop_remainder: bool = False,
-            transform: Callable[[np.ndarray], np.ndarray] | None = None) -> Iterator:
-    """Iterate over mini-batches with NumPy only (no TensorFlow needed).
-
-    Yields ``(x_batch, y_batch)`` (or ``x_batch`` when ``y`` is None), each
-    batch passed through ``transform`` (for example :func:`to_float`) if given.
-    """
-    if y is not None:
-        _check_xy(x, y)
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1, got {batch_size}.")
-    order = np.random.default_rng(seed).permutation(len(x)) if shuffle else np.arange(len(x))
-    stop = len(x) - len(x) % batch_size if drop_remainder else len(x)
-    for start in range(0, stop, batch_size):
-        idx = order[start : start + batch_size]
-        xb = x[idx] if transform is None else transform(x[idx])
-        yield xb if y is None else (xb, y[idx])
-
-
-def tf_dataset(x: np.ndarray, y: np.ndarray | None = None, batch_size: int = 128, *,
-               shuffle: bool = True, seed: int = 0, map_fn: Callable | None = None,
-               cache: bool = False, prefetch: bool = True, drop_remainder: bool = False):
-    """A ``tf.data.Dataset`` pipeline: (cache) -> shuffle -> batch -> map -> prefetch.
-
-    ``map_fn`` runs on whole batches (vectorised), e.g. uint8 -> float or an
-    augmentation. Needs TensorFlow (any Keras backend can consume the result).
-    """
-    try:
-        import tensorflow as tf
-    except ImportError:
-        raise ImportError("tf_dataset needs TensorFlow; use course_utils.data.batches instead.") from None
-    if y is not None:
-        _check_xy(x, y)
-    ds = tf.data.Dataset.from_tensor_slices(x if y is None else (x, y))
-    if cache:
-        ds = ds.cache()
-    if shuffle:
-        ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
-    if map_fn is not None:
-        ds = ds.map(map_fn, num_parallel_calls=tf.data.AUTOTUNE)
-    if prefetch:
-        ds = ds.prefetch(tf.data.AUTOTUNE)
-    return ds
+    return keras.utils.to_categorical(y, num_classes).astype(np.float32)

@@ -168,13 +168,13 @@ def confusion_matrix(y_true: Any, y_pred: Any, num_classes: int | None = None) -
         if not np.issubdtype(values.dtype, np.integer) or (values < 0).any():
             raise ValueError(f"{name} must hold non-negative integer classes, got dtype "
                              f"{values.dtype} with minimum {values.min() if values.size else None}.")
+    from sklearn.metrics import confusion_matrix as counts_of
+
     seen = int(max(y_true.max(initial=-1), y_pred.max(initial=-1))) + 1
     num_classes = seen if num_classes is None else num_classes
     if seen > num_classes:
         raise ValueError(f"found class {seen - 1}, expected classes below num_classes={num_classes}.")
-    counts = np.zeros((num_classes, num_classes), dtype=np.int64)
-    np.add.at(counts, (y_true, y_pred), 1)
-    return counts
+    return counts_of(y_true, y_pred, labels=np.arange(num_classes)).astype(np.int64)
 
 
 def plot_confusion_matrix(y_true: Any, y_pred: Any, *,

@@ -23,11 +23,11 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from course_utils.geometry import (
-    Pair, Padding, effective_kernel, output_length, resolve_padding, to_pair,
+    Pair, Padding, conv_geometry, effective_kernel, resolve_padding, to_pair,
 )
 from course_utils.scratch._checks import as_numbers, check_fits, check_rank
 
-__all__ = ["conv2d", "conv2d_backward", "im2col", "col2im", "ConvGeometry", "conv_geometry"]
+__all__ = ["conv2d", "conv2d_backward", "im2col", "col2im", "ConvGeometry", "layer_geometry"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,10 +61,14 @@ class ConvGeometry:
         return (self.x_shape[1] + sum(self.pads[0]), self.x_shape[2] + sum(self.pads[1]))
 
 
-def conv_geometry(x_shape: tuple, kernel_hw: int | Pair, *, stride: int | Pair = 1,
-                  padding: Padding = "valid", dilation: int | Pair = 1, groups: int = 1,
-                  w_shape: tuple | None = None) -> ConvGeometry:
-    """Check a convolution's arguments and return its :class:`ConvGeometry`.
+def layer_geometry(x_shape: tuple, kernel_hw: int | Pair, *, stride: int | Pair = 1,
+                   padding: Padding = "valid", dilation: int | Pair = 1, groups: int = 1,
+                   w_shape: tuple | None = None) -> ConvGeometry:
+    """The :class:`ConvGeometry` of a layer applied to a batch ``x_shape``.
+
+    The arithmetic is :func:`course_utils.geometry.conv_geometry`'s (the one place it is
+    written); this adds the checks of a layer: ranks, groups, and a kernel that fits,
+    named with the array shapes.
 
     Raises
     ------
@@ -83,11 +87,11 @@ def conv_geometry(x_shape: tuple, kernel_hw: int | Pair, *, stride: int | Pair =
         raise ValueError(f"groups must be a positive divisor of the {channels} input "
                          f"channels (x shape {tuple(x_shape)}), got groups={groups!r}.")
     in_hw = (x_shape[1], x_shape[2])
-    pads = resolve_padding(padding, in_hw, kernel_hw, stride, dilation)
-    check_fits(in_hw, pads, kernel_hw, dilation, tuple(x_shape), w_shape)
-    out_hw = tuple(output_length(in_hw[a], kernel_hw[a], stride[a], dilation[a], pads[a])
-                   for a in range(2))
-    return ConvGeometry(tuple(x_shape), kernel_hw, stride, dilation, pads, out_hw, int(groups))
+    check_fits(in_hw, resolve_padding(padding, in_hw, kernel_hw, stride, dilation), kernel_hw,
+               dilation, tuple(x_shape), w_shape)
+    geo = conv_geometry(in_hw, kernel_hw, padding=padding, stride=stride, dilation=dilation)
+    return ConvGeometry(tuple(x_shape), geo["kernel"], geo["stride"], geo["dilation"],
+                        geo["pads"], geo["output"], int(groups))
 
 
 def _check_kernel(x: np.ndarray, w: np.ndarray, groups: int) -> None:
@@ -169,7 +173,7 @@ def im2col(x: np.ndarray, kernel_size: int | Pair, *, stride: int | Pair = 1,
         ``cols @ w.reshape(-1, C_out)`` is the convolution.
     """
     x = np.asarray(x)
-    geo = conv_geometry(x.shape, kernel_size, stride=stride, padding=padding,
+    geo = layer_geometry(x.shape, kernel_size, stride=stride, padding=padding,
                         dilation=dilation)
     return _as_matrix(_windows(_pad(x, geo), geo))
 
@@ -193,7 +197,7 @@ def col2im(cols: np.ndarray, x_shape: tuple, kernel_size: int | Pair, *,
         Pixels covered by several receptive fields receive the sum of their copies, so
         ``col2im(im2col(x))`` is ``x`` times the number of windows covering each pixel.
     """
-    geo = conv_geometry(tuple(x_shape), kernel_size, stride=stride, padding=padding,
+    geo = layer_geometry(tuple(x_shape), kernel_size, stride=stride, padding=padding,
                         dilation=dilation)
     n, (ho, wo), (kh, kw), c = x_shape[0], geo.out_hw, geo.kernel_hw, x_shape[3]
     expected = (n * ho * wo, kh * kw * c)
@@ -235,7 +239,7 @@ def conv2d(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, *,
     """
     x, w = as_numbers(x, w)          # uint8 images would wrap around
     _check_kernel(x, w, groups)
-    geo = conv_geometry(x.shape, w.shape[:2], stride=stride, padding=padding,
+    geo = layer_geometry(x.shape, w.shape[:2], stride=stride, padding=padding,
                         dilation=dilation, groups=groups, w_shape=w.shape)
     win = _windows(_pad(x, geo), geo)                         # (N, Ho, Wo, kh, kw, C_in)
     if groups == 1:
@@ -285,7 +289,7 @@ def conv2d_backward(dout: np.ndarray, x: np.ndarray, w: np.ndarray, *,
     """
     x, w, dout = as_numbers(x, w, dout)
     _check_kernel(x, w, groups)
-    geo = conv_geometry(x.shape, w.shape[:2], stride=stride, padding=padding,
+    geo = layer_geometry(x.shape, w.shape[:2], stride=stride, padding=padding,
                         dilation=dilation, groups=groups, w_shape=w.shape)
     expected = (x.shape[0], *geo.out_hw, w.shape[3])
     if dout.shape != expected:

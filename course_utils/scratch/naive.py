@@ -12,7 +12,7 @@ import numpy as np
 
 from course_utils.geometry import Pair, Padding
 from course_utils.scratch._checks import as_numbers
-from course_utils.scratch.conv import _check_kernel, conv_geometry
+from course_utils.scratch.conv import _check_kernel, layer_geometry
 
 __all__ = ["conv2d_naive", "conv2d_backward_naive"]
 
@@ -36,7 +36,7 @@ def conv2d_naive(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, *,
     """
     x, w = as_numbers(x, w)
     _check_kernel(x, w, groups)
-    geo = conv_geometry(x.shape, w.shape[:2], stride=stride, padding=padding,
+    geo = layer_geometry(x.shape, w.shape[:2], stride=stride, padding=padding,
                         dilation=dilation, groups=groups, w_shape=w.shape)
     xp = np.pad(x, ((0, 0), geo.pads[0], geo.pads[1], (0, 0)))
     n_images, (h_out, w_out), c_out = x.shape[0], geo.out_hw, w.shape[3]
@@ -72,7 +72,7 @@ def conv2d_backward_naive(dout: np.ndarray, x: np.ndarray, w: np.ndarray, *,
     """
     x, w, dout = as_numbers(x, w, dout)
     _check_kernel(x, w, groups)
-    geo = conv_geometry(x.shape, w.shape[:2], stride=stride, padding=padding,
+    geo = layer_geometry(x.shape, w.shape[:2], stride=stride, padding=padding,
                         dilation=dilation, groups=groups, w_shape=w.shape)
     xp = np.pad(x, ((0, 0), geo.pads[0], geo.pads[1], (0, 0)))
     dxp = np.zeros(xp.shape, dtype=np.result_type(dout, w))

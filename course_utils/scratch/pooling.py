@@ -14,7 +14,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from course_utils.geometry import Pair
 from course_utils.scratch._checks import check_rank
-from course_utils.scratch.conv import ConvGeometry, _crop, conv_geometry
+from course_utils.scratch.conv import ConvGeometry, _crop, layer_geometry
 
 __all__ = ["max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward"]
 
@@ -25,7 +25,7 @@ def _geometry(x: np.ndarray, pool_size: int | Pair, stride: int | Pair | None,
     if padding not in ("valid", "same"):
         raise ValueError(f"pooling padding must be 'valid' or 'same', got {padding!r}.")
     stride = pool_size if stride is None else stride
-    return conv_geometry(x.shape, pool_size, stride=stride, padding=padding)
+    return layer_geometry(x.shape, pool_size, stride=stride, padding=padding)
 
 
 def _pad(x: np.ndarray, geo: ConvGeometry, value: float) -> np.ndarray:

@@ -31,8 +31,11 @@ import keras
 import numpy as np
 from keras import layers
 
-from course_utils import augment, schedules
-from course_utils.recipes._recipe import Recipe, steps_per_epoch
+from course_utils import augment
+from course_utils.train import schedules
+from course_utils.train.inputs import image_input
+from course_utils.train.losses import classification_loss
+from course_utils.train.recipe import Recipe, steps_per_epoch
 
 __all__ = ["whitening_filters", "fast_cifar_net", "fast_cifar_recipe", "keras_resnet20_recipe"]
 
@@ -128,8 +131,7 @@ def fast_cifar_net(input_shape: Sequence[int] = (32, 32, 3), num_classes: int = 
         raise ValueError(f"whitening must have shape (2, 2, {input_shape[-1]}, {stem_filters}), "
                          f"got {tuple(whitening.shape)}.")
     policy = keras.DTypePolicy(precision)
-    inputs = keras.Input(tuple(input_shape), name="image")
-    x = layers.Rescaling(1 / 255, name="rescale")(inputs)
+    inputs, x = image_input(input_shape, dtype="float32")
     x = layers.Normalization(mean=list(mean), variance=[s * s for s in std], name="normalize")(x)
     stem = layers.Conv2D(stem_filters, 2, use_bias=False, dtype=policy, name="whiten",
                          trainable=whitening is None)
@@ -150,13 +152,6 @@ def fast_cifar_net(input_shape: Sequence[int] = (32, 32, 3), num_classes: int = 
     x = layers.Dense(num_classes, dtype="float32", name="logits")(x)
     outputs = layers.Activation("softmax", dtype="float32", name="predictions")(x)
     return keras.Model(inputs, outputs, name=name)
-
-
-def _smoothed_loss(label_smoothing: float):
-    from course_utils.training import _SmoothedSparseCrossentropy
-
-    return _SmoothedSparseCrossentropy(label_smoothing) if label_smoothing else \
-        "sparse_categorical_crossentropy"
 
 
 def fast_cifar_recipe(x_train: np.ndarray, *, epochs: int = 10, batch_size: int = 256,
@@ -204,7 +199,7 @@ def fast_cifar_recipe(x_train: np.ndarray, *, epochs: int = 10, batch_size: int 
                                              start_fraction=0.1)
     model.compile(optimizer=keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True,
                                                  weight_decay=weight_decay),
-                  loss=_smoothed_loss(label_smoothing), metrics=["accuracy"])
+                  loss=classification_loss(label_smoothing), metrics=["accuracy"])
     return Recipe(
         "fast_cifar", model, batch_size, epochs,
         augmentation=augment.flip_translate(image_size=x_train.shape[1], shift=shift, seed=seed),
@@ -237,8 +232,7 @@ def keras_resnet20_recipe(x_train: np.ndarray, *, epochs: int = 200, batch_size:
     x_train = np.asarray(x_train)
     pixel_mean = x_train.astype(np.float32).mean(axis=0) / 255.0            # (32, 32, 3)
     network = zoo.get_model("resnet20", input_shape=x_train.shape[1:])
-    inputs = keras.Input(x_train.shape[1:], name="image")
-    x = layers.Rescaling(1 / 255, name="rescale")(inputs)
+    inputs, x = image_input(x_train.shape[1:], dtype="float32")
     x = layers.Normalization(axis=(1, 2, 3), mean=pixel_mean, variance=np.ones_like(pixel_mean),
                              name="subtract_pixel_mean")(x)
     model = keras.Model(inputs, network(x), name="keras_resnet20")

@@ -9,7 +9,7 @@ What makes the fast recipe fast on a CPU:
 * the first convolution has stride 2, so every later layer works on 14x14 or 7x7 maps
   (the activations, not the multiply-adds, dominate a small network's step time);
 * batch normalisation (momentum 0.9, so the running statistics keep up with a short
-  run) and a one-cycle learning rate (:func:`course_utils.schedules.one_cycle`): 99% in about two epochs;
+  run) and a one-cycle learning rate (:func:`course_utils.train.schedules.one_cycle`): 99% in about two epochs;
 * most parameters sit in a 256-unit dense layer: a matrix product, the work a CPU
   does best;
 * images stay ``uint8`` until the model's first layer rescales them.
@@ -38,8 +38,9 @@ import keras
 import numpy as np
 from keras import layers
 
-from course_utils import schedules
-from course_utils.recipes._recipe import Recipe, steps_per_epoch
+from course_utils.train import schedules
+from course_utils.train.inputs import image_input
+from course_utils.train.recipe import Recipe, steps_per_epoch
 
 __all__ = ["fast_convnet", "fast_mnist_recipe", "keras_io_convnet", "keras_io_mnist_recipe"]
 
@@ -76,8 +77,7 @@ def fast_convnet(input_shape=(28, 28, 1), num_classes=10, *, filters: Sequence[i
         raise ValueError(f"input_shape must be (height, width, channels), got {input_shape!r}.")
     if len(tuple(filters)) != 2 or any(int(f) < 1 for f in filters):
         raise ValueError(f"filters must be two positive integers, got {filters!r}.")
-    inputs = keras.Input(tuple(input_shape), dtype="uint8", name="image")
-    x = layers.Rescaling(1.0 / 255.0, name="rescale")(inputs)
+    inputs, x = image_input(input_shape)
     for i, (width, kernel) in enumerate(zip(filters, (5, 3)), start=1):
         x = layers.Conv2D(int(width), kernel, strides=2, padding="same", use_bias=False,
                           name=f"conv{i}")(x)                 # (N, 14, 14, f1), (N, 7, 7, f2)
@@ -120,7 +120,8 @@ def fast_mnist_recipe(num_train_images: int = 60_000, *, epochs: int = 2, batch_
     keras.utils.set_random_seed(int(seed))
     model = fast_convnet(input_shape, num_classes, **model_options)
     steps = epochs * steps_per_epoch(num_train_images, batch_size)
-    model.compile(optimizer=keras.optimizers.Adam(schedules.one_cycle(peak_learning_rate, steps)),
+    model.compile(optimizer=keras.optimizers.Adam(schedules.one_cycle(
+        peak_learning_rate, steps, warmup_fraction=0.25, start_fraction=0.05)),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return Recipe("fast_mnist", model, batch_size, epochs,
                   description=(f"fast_convnet ({model.count_params():,} params), Adam one-cycle "

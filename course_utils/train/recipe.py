@@ -9,6 +9,8 @@ from typing import Any
 import keras
 import numpy as np
 
+from course_utils.train.loop import fit_model, steps_per_epoch  # noqa: F401 - re-exported
+
 
 @dataclasses.dataclass
 class Recipe:
@@ -49,21 +51,12 @@ class Recipe:
 
     def fit(self, x: np.ndarray, y: np.ndarray, *, callbacks: Sequence | None = None,
             verbose: int = 0) -> keras.callbacks.History:
-        """Prepare ``(x, y)`` and call ``model.fit`` with the recipe's settings."""
+        """Prepare ``(x, y)`` and train the model with the recipe's settings."""
         x, y = self.prepare(x, y)
-        if self.augmentation is None:
-            return self.model.fit(x, y, batch_size=self.batch_size, epochs=self.epochs,
-                                  validation_split=self.validation_split,
-                                  callbacks=list(callbacks or []), verbose=verbose)
-        if self.validation_split:
-            raise ValueError("a recipe with augmentation takes its validation split from "
-                             "data.load(validation_split=...), not from fit.")
-        from course_utils import augment
-
-        batches = augment.pipeline(x, y, self.augmentation, batch_size=self.batch_size,
-                                   seed=self.seed)
-        return self.model.fit(batches, epochs=self.epochs, callbacks=list(callbacks or []),
-                              verbose=verbose)
+        return fit_model(self.model, x, y, batch_size=self.batch_size, epochs=self.epochs,
+                         augmentation=self.augmentation, seed=self.seed,
+                         validation_split=self.validation_split, callbacks=callbacks or (),
+                         verbose=verbose)
 
     def predict(self, x: np.ndarray, *, batch_size: int = 1000) -> np.ndarray:
         """Class probabilities, averaged over the recipe's test-time augmentation."""
@@ -72,9 +65,3 @@ class Recipe:
         from course_utils import augment
 
         return augment.predict_tta(self.model, x, crops=self.tta, batch_size=batch_size)
-
-
-def steps_per_epoch(num_images: int, batch_size: int, validation_split: float = 0.0) -> int:
-    """Optimiser steps in one epoch of ``num_images`` (less a validation split)."""
-    train = num_images - int(num_images * validation_split)
-    return max(1, -(-train // batch_size))
