@@ -17,26 +17,25 @@ def _check_xy(x: np.ndarray, y: np.ndarray) -> None:
 
 
 def stratified_indices(y: np.ndarray, size: int, *, seed: int = 0) -> np.ndarray:
-    """Indices of a class-balanced random subset of ``size`` labels from ``y``, shuffled.
+    """Indices of a class-balanced random subset of ``size`` labels from ``y``.
 
-    scikit-learn's ``train_test_split(stratify=y)`` draws it: each class gets its share of
-    ``size`` (rounded so that the total is exact).
+    Each class gets ``size * class_share`` items (rounded so the total is exact),
+    drawn without replacement; the result is shuffled. (scikit-learn's
+    ``train_test_split(stratify=y)`` draws other subsets from the same seed: every lesson's
+    recorded numbers were measured on these.)
     """
-    from sklearn.model_selection import train_test_split
-
     y = np.asarray(y).reshape(-1)
     if not 0 < size <= len(y):
         raise ValueError(f"size must be in 1..{len(y)} (the number of labels), got {size}.")
     rng = np.random.default_rng(seed)
-    if size == len(y):
-        return rng.permutation(len(y))
     classes, counts = np.unique(y, return_counts=True)
-    if size < len(classes) or len(y) - size < len(classes) or counts.min() < 2:
-        # too few items per class to stratify: a plain random draw
-        return rng.choice(len(y), size, replace=False)
-    picked, _ = train_test_split(np.arange(len(y)), train_size=int(size), stratify=y,
-                                 random_state=int(seed))
-    return np.asarray(picked)
+    quota = np.floor(counts * size / len(y)).astype(int)
+    # Hand out the rounding remainder to the classes with the largest fractional parts.
+    remainder = size - quota.sum()
+    order = np.argsort(-(counts * size / len(y) - quota), kind="stable")
+    quota[order[:remainder]] += 1
+    picked = [rng.choice(np.flatnonzero(y == c), q, replace=False) for c, q in zip(classes, quota)]
+    return rng.permutation(np.concatenate(picked))
 
 
 def stratified_subset(x: np.ndarray, y: np.ndarray, size: int, *, seed: int = 0
