@@ -237,7 +237,7 @@ def test_course_lists_every_assignment_with_graded_cells():
             f"{assignment}: source notebooks are committed without outputs"
     # nbgrader 0.9 learns assignments from source/ (generate_assignment); the old
     # CourseDirectory.db_assignments setting only drew "unknown setting" warnings
-    assert "db_assignments" not in (COURSE / "nbgrader_config.py").read_text()
+    assert "c.CourseDirectory.db_assignments" not in (COURSE / "nbgrader_config.py").read_text()
     assert sorted(p.name for p in (COURSE / "source").iterdir() if p.is_dir()) == sorted(ASSIGNMENTS)
 
 
