@@ -17,8 +17,9 @@ __all__ = ["sidecars", "seal", "read"]
 
 def sidecars(path: pathlib.Path) -> tuple[pathlib.Path, pathlib.Path]:
     """The metadata and the hash files beside ``path`` (``x.weights.h5`` -> ``x.json``, ``x.sha256``)."""
-    stem = pathlib.Path(path).with_suffix("").with_suffix("")
-    return stem.with_suffix(".json"), stem.with_suffix(".sha256")
+    path = pathlib.Path(path)
+    stem = path.name.removesuffix(".weights.h5")      # a key may hold dots: "a_0.5"
+    return path.with_name(stem + ".json"), path.with_name(stem + ".sha256")
 
 
 def seal(path: pathlib.Path, meta: dict) -> None:

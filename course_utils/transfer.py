@@ -228,9 +228,13 @@ def pretrain_course_backbone(key: str, x: np.ndarray, y: np.ndarray, *, network:
     digest = hashlib.sha256(np.ascontiguousarray(x[:256]).tobytes()
                             + np.asarray(y).tobytes()).hexdigest()[:12]
     path = course_backbone_path(key)
-    if (not retrain and path.is_file()
-            and sealed.read(path, _META_FIELDS, WeightsCorrupt, fix=_fix(path))["data_hash"] == digest):
-        return _course_backbone(key)
+    if not retrain and path.is_file():
+        try:
+            cached = sealed.read(path, _META_FIELDS, WeightsCorrupt, fix=_fix(path))
+        except WeightsCorrupt:   # an unsealed (older) or damaged cache: train it again
+            cached = {}
+        if cached.get("data_hash") == digest:
+            return _course_backbone(key)
     from course_utils import zoo
 
     num_classes = int(np.max(y)) + 1

@@ -77,7 +77,7 @@ def _small_copy(monkeypatch, tree: pathlib.Path, per_class=(("train", 2), ("test
     """Shrink the unpacked form to ``per_class`` images, with a manifest of ``tree``'s files."""
     manifest = tree.parent.parent / "small-cifar.tsv.gz"
     files = ((f.relative_to(tree).as_posix(), f.read_bytes()) for f in tree.rglob("*") if f.is_file())
-    _manifest.write_manifest(files, manifest, "*/*/*.jpg")
+    _manifest.write_manifest(files, manifest, "*/*/*")
     forms = list(_files.FORMS["cifar10"])
     copy = forms[2].items[0]
     forms[2] = dataclasses.replace(forms[2], items=(dataclasses.replace(
@@ -95,6 +95,12 @@ def test_unpacked_copy_is_found_counted_and_labelled(isolated_data, monkeypatch)
     assert sorted(ds.y_train.tolist()) == sorted(list(range(10)) * 2)
     assert "JPEG copy (lossy), unpacked" in ds.source and ds.lossy
     assert data.locate("cifar10").endswith("(JPEG copy (lossy), unpacked)")
+    # a stray image of another format in a class folder would be read: it is named
+    stray = isolated_data / "cifar-10-images" / "train" / "cat" / "extra.PNG"
+    stray.write_bytes(b"png")
+    with pytest.raises(data.DatasetCorrupt, match=r"train/cat/extra\.PNG is not part of the copy"):
+        data.load("cifar10")
+    stray.unlink()
     # a missing image makes the copy incomplete: an error naming the folder, not a silent gap
     (isolated_data / "cifar-10-images" / "train" / "cat" / "0001.jpg").unlink()
     with pytest.raises(data.DatasetCorrupt, match=r"train/cat holds 1 \.jpg files but should hold 2"):

@@ -28,7 +28,7 @@ def unpacked_fsdd(isolated_data) -> pathlib.Path:
 
 
 def test_the_shipped_manifests_match_the_published_archives():
-    for name, pattern, count in [("cifar-10-images.tsv.gz", "*/*/*.jpg", 60_000),
+    for name, pattern, count in [("cifar-10-images.tsv.gz", "*/*/*", 60_000),
                                  ("free-spoken-digit-dataset.tsv.gz", "recordings/*.wav", 3_000)]:
         manifest = _manifest.read_manifest(name)
         assert len(manifest.entries) == count and manifest.pattern == pattern

@@ -109,6 +109,9 @@ def test_seeds_are_an_argument_and_one_result_type_reports_the_spread(digits):
     assert run.val_accuracy == pytest.approx(np.mean(run.val_accuracies))
     assert [r.val_accuracy for r in run] == pytest.approx(run.val_accuracies)
     assert run[1].model is run.models[1] and run[0].model is not run[1].model
+    assert run[1].settings["seed"] == 1 and run[-1].seeds == [1] and "seeds" not in run[1].settings
+    with pytest.raises(IndexError, match="seed position 2 out of range for 2"):
+        run[2]
     assert "± " in run.summary() and "(2 seeds)" in run.summary()
     # the same seed alone gives the same run as inside the pair
     alone = training.fit_and_evaluate("lenet300", digits, epochs=1, seed=1)

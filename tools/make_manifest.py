@@ -1,6 +1,6 @@
 """Write the per-file manifest of a dataset copy (``course_utils/data/manifests/``).
 
-    python tools/make_manifest.py ../shared/datasets/cifar-10-images.tar.gz "*/*/*.jpg"
+    python tools/make_manifest.py ../shared/datasets/cifar-10-images.tar.gz "*/*/*"
     python tools/make_manifest.py ../shared/datasets/free-spoken-digit-dataset.tar.gz "recordings/*.wav"
 
 The source is the archive whose full SHA-256 the dataset's ``SOURCES.md`` publishes (or an

@@ -1,7 +1,8 @@
 """Per-file manifests: an unpacked copy, or an archive packed by anyone, checked file by file.
 
 A manifest is a gzip'd text file: a header ``# pattern: <glob>`` naming the files the
-loader reads (``*/*/*.jpg``, ``recordings/*.wav``), then one line per file:
+loader reads (``*/*/*``: every file of a class folder, whatever its extension, since the
+image reader takes any image; ``recordings/*.wav``), then one line per file:
 ``relpath<TAB>size<TAB>digest``, where
 ``relpath`` is relative to the copy's root (``train/cat/0001.jpg``,
 ``recordings/0_george_0.wav``) and ``digest`` the first 16 hex digits of the file's SHA-256
@@ -170,7 +171,8 @@ def verify_folder(root: pathlib.Path, manifest: str, how_to_get: str, *,
     present = {}
     for file in root.rglob("*"):
         relpath = file.relative_to(root).as_posix()
-        if fnmatch.fnmatchcase(relpath, parsed.pattern) and file.is_file():
+        hidden = any(part.startswith(".") for part in relpath.split("/"))
+        if not hidden and fnmatch.fnmatchcase(relpath, parsed.pattern) and file.is_file():
             present[relpath] = file
     missing = sorted(set(entries) - set(present))
     if missing:

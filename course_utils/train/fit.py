@@ -76,9 +76,15 @@ class Run:
         return len(self.seeds)
 
     def __getitem__(self, index: int) -> Run:
-        pick = slice(index, index + 1 if index != -1 else None)
-        return Run(*(getattr(self, f.name)[pick] for f in dataclasses.fields(self)
-                     if f.name != "settings"), settings=self.settings)
+        """The run of one seed (``run[-1]`` is the last), with that seed in its settings."""
+        if not isinstance(index, (int, np.integer)):
+            raise TypeError(f"a Run is indexed by seed position (an int), got {index!r}.")
+        if not -len(self) <= index < len(self):
+            raise IndexError(f"seed position {index} out of range for {len(self)} seed(s).")
+        i = int(index) % len(self)
+        settings = {k: v for k, v in self.settings.items() if k != "seeds"}
+        return Run(*(getattr(self, f.name)[i:i + 1] for f in dataclasses.fields(self)
+                     if f.name != "settings"), settings={**settings, "seed": self.seeds[i]})
 
     def __iter__(self):
         return (self[i] for i in range(len(self)))
@@ -168,13 +174,15 @@ def _record_to(record: str | os.PathLike | bool | None) -> str | None:
     return os.fspath(record)
 
 
-def _one_seed(network: keras.Model | str, dataset: Any, seed: int, shape: tuple, *,
+def _one_seed(network: keras.Model | str | Callable, dataset: Any, seed: int, shape: tuple, *,
               epochs: int, batch_size: int, optimizer: str, learning_rate: float, schedule: str,
               warmup_fraction: float | None, weight_decay: float | None,
               label_smoothing: float, augmentation: Any, network_options: Mapping[str, Any],
               predict: Callable | None, callbacks: Sequence, verbose: int
               ) -> tuple[keras.Model, keras.Model, dict, float]:
     keras.utils.set_random_seed(int(seed))
+    if callable(network) and not isinstance(network, keras.layers.Layer):
+        network = network()                       # built after seeding: the seed sets the weights
     if isinstance(network, str):
         from course_utils import zoo
 
@@ -256,7 +264,7 @@ def fit_and_evaluate(network: keras.Model | str | Callable[[], keras.Model], dat
     seeds = [int(seed)] if seeds is None else [int(s) for s in seeds]
     if not seeds:
         raise ValueError("seeds must name at least one seed.")
-    if len(seeds) > 1 and isinstance(network, keras.Model):
+    if len(seeds) > 1 and isinstance(network, keras.layers.Layer):
         raise ValueError("with several seeds, pass a zoo name or a function that builds the "
                          "network: one built model would continue training from seed to seed.")
     dtype = np.asarray(dataset.x_train[:1]).dtype
@@ -271,9 +279,8 @@ def fit_and_evaluate(network: keras.Model | str | Callable[[], keras.Model], dat
     folder = _record_to(record)
     fields: dict[str, list] = {f.name: [] for f in dataclasses.fields(Run) if f.name != "settings"}
     for run_seed in seeds:
-        built = network() if callable(network) and not isinstance(network, keras.Model) else network
         net, model, history, seconds = _one_seed(
-            built, dataset, run_seed, shape, epochs=epochs, batch_size=batch_size,
+            network, dataset, run_seed, shape, epochs=epochs, batch_size=batch_size,
             optimizer=optimizer, learning_rate=learning_rate, schedule=schedule,
             warmup_fraction=warmup_fraction, weight_decay=weight_decay,
             label_smoothing=label_smoothing, augmentation=augmentation,

@@ -18,10 +18,12 @@ __all__ = ["image_input", "with_image_input"]
 def image_input(input_shape: Sequence[int], *, dtype: str = "uint8", name: str = "image"):
     """``(inputs, x)``: an image ``Input`` and its pixels rescaled to [0, 1] (``"rescale"``)."""
     shape = tuple(input_shape)
-    if len(shape) != 3 or not all(isinstance(d, numbers.Integral) and d > 0 for d in shape):
-        raise ValueError(f"input_shape must be (height, width, channels) of positive ints, got "
-                         f"{input_shape!r}.")
-    inputs = keras.Input(tuple(int(d) for d in shape), dtype=dtype, name=name)
+    if len(shape) != 3 or not all(d is None or (isinstance(d, numbers.Integral) and d > 0)
+                                  for d in shape):
+        raise ValueError(f"input_shape must be (height, width, channels) of positive ints (or "
+                         f"None for any size), got {input_shape!r}.")
+    inputs = keras.Input(tuple(None if d is None else int(d) for d in shape), dtype=dtype,
+                         name=name)
     return inputs, keras.layers.Rescaling(1 / 255, name="rescale")(inputs)
 
 
