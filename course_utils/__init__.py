@@ -16,7 +16,8 @@ scratch     convolution, pooling and friends from scratch in NumPy
 autodiff    gradients from the active Keras backend, NumPy in and out
 complexity  parameter, MAC and receptive-field counting
 layers      Keras layers Keras 3 lacks (``LocallyConnected2D``, p4 and graph convolutions)
-zoo         the classic networks (``get_model``, ``list_models``)
+registry    every network declared once: name, paper, parameter count (``register_model``)
+zoo         the classic networks (``get_model``, ``list_models``, ``card``, ``model_table``)
 augment     data augmentation: presets, PCA colour, test-time augmentation, pipelines
 train       training: the uint8 input, losses, schedules, ``fit_and_evaluate`` over seeds,
             ``compare``, recipes, time to accuracy (``training``, ``recipes``, ``schedules``
@@ -50,7 +51,8 @@ __version__ = "0.1.0"
 _quiet.install()
 
 _SUBMODULES = (
-    "config", "data", "geometry", "scratch", "autodiff", "complexity", "layers", "zoo",
+    "config", "data", "geometry", "scratch", "autodiff", "complexity", "layers", "registry",
+    "zoo",
     "augment", "train", "recipes", "schedules", "training", "diagnostics", "search", "results", "timing",
     "parallel", "sealed", "transfer", "generative", "visualize", "plotting", "grading", "lessons", "slides",
     "student", "widgets", "doctor", "cli",
@@ -63,8 +65,8 @@ _EXPORTS = {
     "load": "data",
     "available": "data",
     "DatasetUnavailable": "data",
-    "get_model": "zoo",
-    "list_models": "zoo",
+    "get_model": "registry",
+    "list_models": "registry",
     "summarize": "complexity",
 }
 

@@ -161,6 +161,16 @@ def cmd_student(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_models(args: argparse.Namespace) -> int:
+    from course_utils import registry
+
+    try:
+        print(registry.model_table(args.task))
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from None
+    return 0
+
+
 # ---------------------------------------------------------------- main
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="course", description="The Keras 3 CNN course.")
@@ -198,6 +208,11 @@ def build_parser() -> argparse.ArgumentParser:
     slides.add_argument("--profile", help="profile of the run with --execute (default: fast)")
     slides.add_argument("--output-dir", default="build/slides", help="where the decks go")
     slides.set_defaults(func=cmd_slides)
+
+    models = sub.add_parser("models", help="every registered network: paper, input, parameters")
+    models.add_argument("--task", choices=["classify", "classify-only", "generate"],
+                        help="only the networks of one kind (default: all)")
+    models.set_defaults(func=cmd_models)
 
     student = sub.add_parser("student", help="write student copies of the lessons (no solutions)")
     student.add_argument("lessons", nargs="*", help="lesson numbers or names (default: every lesson)")

@@ -22,7 +22,10 @@ import subprocess
 import sys
 from typing import Any
 
-__all__ = ["data_parallel_check", "jax_available", "simulated_devices_env", "DEVICE_FLAG"]
+from course_utils.registry import register_model
+
+__all__ = ["data_parallel_check", "jax_available", "simulated_devices_env", "small_convnet",
+           "DEVICE_FLAG"]
 
 DEVICE_FLAG = "--xla_force_host_platform_device_count"
 
@@ -54,21 +57,28 @@ def _in_process_ok(devices: int) -> bool:
     return len(keras.distribution.list_devices()) >= devices
 
 
-def _small_network(input_shape, num_classes: int, seed: int):
-    """Two convolutions with batch norm, global pooling, a classifier (same weights per seed)."""
+@register_model(paper="the course (lesson 14): the data-parallel check's network", params=5_274,
+                task="classify-only")
+def small_convnet(input_shape=(28, 28, 1), num_classes: int = 10, *, seed: int | None = None,
+                  name: str = "small_convnet"):
+    """Two stride-2 convolutions with batch norm, global pooling and a classifier (logits).
+
+    With ``seed``, the same initial weights on every backend and device layout.
+    """
     import keras
     from keras import layers
 
     from course_utils.train.inputs import image_input
 
-    keras.utils.set_random_seed(seed)
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
     inputs, x = image_input(input_shape, dtype="float32")
     for filters in (16, 32):
         x = layers.Conv2D(filters, 3, strides=2, padding="same", use_bias=False)(x)
         x = layers.BatchNormalization()(x)
         x = layers.ReLU()(x)
     x = layers.GlobalAveragePooling2D()(x)
-    return keras.Model(inputs, layers.Dense(num_classes)(x), name="small_convnet")
+    return keras.Model(inputs, layers.Dense(num_classes)(x), name=name)
 
 
 def _train(model, x, y, global_batch: int, steps: int) -> list[float]:
@@ -96,13 +106,13 @@ def _run(devices: int, global_batch: int, steps: int, seed: int) -> dict[str, An
     available = keras.distribution.list_devices()
     chosen = available[:devices]
 
-    single = _small_network(x.shape[1:], ds.num_classes, seed)
+    single = small_convnet(x.shape[1:], ds.num_classes, seed=seed)
     initial = single.get_weights()
     single_losses = _train(single, x, y, global_batch, steps)
 
     distribution = keras.distribution.DataParallel(devices=chosen)
     with distribution.scope():
-        parallel = _small_network(x.shape[1:], ds.num_classes, seed)
+        parallel = small_convnet(x.shape[1:], ds.num_classes, seed=seed)
         parallel.set_weights(initial)
         parallel_losses = _train(parallel, x, y, global_batch, steps)
         layout = distribution.get_data_layout((global_batch, *x.shape[1:]))

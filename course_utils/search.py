@@ -21,6 +21,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from course_utils.registry import register_model
+
 __all__ = ["OPERATIONS", "Cell", "random_cell", "mutate", "build_network", "Trial",
            "regularized_evolution", "random_search", "best"]
 
@@ -115,6 +117,14 @@ def _cell(x, cell: Cell, channels: int, name: str):
     return layers.BatchNormalization(momentum=0.9, name=f"{name}_project_bn")(merged)
 
 
+# The cell the registry builds build_network with (its count is the card's): two nodes,
+# a convolution and a separable convolution, then a pooling beside an identity.
+EXAMPLE_CELL = Cell(((0, "conv3", 0, "sep3"), (1, "max3", 0, "identity")))
+
+
+@register_model(paper="the course (lesson 13): the search space's network", params=86_058,
+                task="classify-only", example={"cell": EXAMPLE_CELL},
+                name="searched_network")
 def build_network(cell: Cell, input_shape=(32, 32, 3), num_classes: int = 10, *,
                   width: int = 16, name: str = "searched"):
     """Stem, then the cell at widths ``width``, ``2 width``, ``4 width`` with stride-2

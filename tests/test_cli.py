@@ -157,3 +157,15 @@ def test_fast_profile_results_are_labelled_a_smoke_test():
     assert lessons.lesson_results(nb, "cpu") == "accuracy 11%"
     fast = lessons.lesson_results(nb, "fast")
     assert fast.startswith("The 'fast' profile is a smoke test") and fast.endswith("accuracy 11%")
+
+
+def test_models_prints_the_registry(capsys):
+    from course_utils import zoo
+
+    assert cli.main(["models"]) == 0
+    out = capsys.readouterr().out
+    resnet20 = next(line for line in out.splitlines() if line.startswith("resnet20 "))
+    assert resnet20.endswith(f"{zoo.card('resnet20').params:,}") and "32x32x3" in resnet20
+    assert "conv_vae" in out and "small_convnet" in out
+    assert cli.main(["models", "--task", "generate"]) == 0
+    assert "resnet20" not in capsys.readouterr().out

@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import pytest
 
-from course_utils import complexity, data, recipes
+from course_utils import complexity, data, recipes, zoo
 
 RNG = np.random.default_rng(0)
 
@@ -50,7 +50,7 @@ def test_recipe_description_settings_and_tta():
     probs = recipe.predict(x[:5])
     assert probs.shape == (5, 10) and np.allclose(probs.sum(axis=1), 1, atol=1e-5)
     baseline = recipes.keras_resnet20_recipe(x, epochs=1)
-    assert baseline.batch_size == 32 and baseline.model.count_params() == 271_098
+    assert baseline.batch_size == 32 and baseline.model.count_params() == zoo.card("resnet20").params
 
 
 def test_recipe_learns_real_cifar10():

@@ -1,11 +1,14 @@
-"""The model zoo at its canonical input: parameter counts, layer names, docstrings.
+"""The model registry at its canonical input: parameter counts, layer names, docstrings.
 
 Each registered network is built once at its canonical shape (the builder's
-default ``input_shape`` and ``num_classes``) by a module-scoped fixture, and
-every test below runs against that build. Counts follow the Keras convention
-(``model.count_params()``: batch-norm moving statistics included, convolution
-biases where the builder has them); the trainable counts
-quoted by papers and torchvision are checked too.
+default ``input_shape`` and ``num_classes``, plus the card's ``example``) by a
+module-scoped fixture, and every test below runs against that build. The counts are
+declared once, on the card where the builder is registered
+(``course_utils.registry``); the tests compare the built network with its card,
+with the Keras Applications builders and with the papers' rounded figures. Counts
+follow the Keras convention (``model.count_params()``: batch-norm moving statistics
+included, convolution biases where the builder has them); the trainable counts quoted
+by papers and torchvision are checked where a card states them.
 """
 
 import inspect
@@ -14,87 +17,9 @@ import keras
 import numpy as np
 import pytest
 
-from course_utils import complexity, zoo
-from course_utils.zoo import get_model, list_models
+from course_utils import complexity, registry, zoo
+from course_utils.zoo import card, get_model, list_models
 
-# model.count_params() at the canonical input (Keras convention).
-EXPECTED_PARAMS = {
-    "linear_classifier": 7_850,
-    "p4cnn": 16_418,
-    "z2cnn": 16_122,
-    "mlp": 238_510,
-    "lenet300": 266_610,
-    "lenet1": 3_246,
-    "lenet5": 60_850,
-    "lenet5_modern": 61_706,
-    "alexnet": 62_378_344,            # the syllabus's "62.3M"
-    "alexnet_two_tower": 60_965_224,
-    "alexnet_cifar": 4_087_946,
-    "vgg11": 132_863_336,             # VGG Table 2: 133M
-    "vgg11_lrn": 132_863_336,         # LRN adds no parameters
-    "vgg13": 133_047_848,             # 133M
-    "vgg16c": 133_638_952,            # 134M
-    "vgg16": 138_357_544,             # 138M (= keras.applications.VGG16)
-    "vgg19": 143_667_240,             # 144M (= keras.applications.VGG19)
-    "vgg11_bn": 132_874_344,
-    "vgg13_bn": 133_059_624,
-    "vgg16_bn": 138_374_440,
-    "vgg19_bn": 143_689_256,
-    "vgg11_cifar": 9_236_618,
-    "vgg16_cifar": 14_736_714,
-    "nin": 966_986,
-    "inception_cifar": 346_046,
-    "googlenet": 6_998_552,
-    "resnet18": 11_703_912,
-    "resnet34": 21_823_208,
-    "resnet50": 25_636_712,           # = keras.applications.ResNet50
-    "resnet101": 44_707_176,          # = keras.applications.ResNet101
-    "resnet152": 60_419_944,          # = keras.applications.ResNet152
-    "plain18": 11_527_400,
-    "plain34": 21_646_696,
-    "resnet20": 271_098,
-    "resnet32": 466_426,
-    "resnet44": 661_754,
-    "resnet56": 857_082,
-    "resnet110": 1_736_058,
-    "plain20": 271_098,
-    "plain32": 466_426,
-    "plain44": 661_754,
-    "plain56": 857_082,
-    "plain110": 1_736_058,
-    "preact_resnet18": 11_698_408,
-    "preact_resnet34": 21_815_848,
-    "preact_resnet50": 25_613_800,    # = keras.applications.ResNet50V2
-    "preact_resnet101": 44_675_560,   # = keras.applications.ResNet101V2
-    "preact_resnet152": 60_380_648,   # = keras.applications.ResNet152V2
-    "preact_resnet20": 273_658,
-    "preact_resnet110": 1_738_618,
-    "preact_resnet164": 1_727_482,
-    "densenet121": 8_062_504,         # = keras.applications.DenseNet121
-    "densenet169": 14_307_880,
-    "densenet201": 20_242_984,
-    "densenet_bc100": 793_150,
-    "se_resnet50": 28_167_704,
-    "se_resnet20": 275_508,
-    "mobilenet_v1": 4_253_864,        # = keras.applications.MobileNet
-    "mobilenet_v2": 3_538_984,        # = keras.applications.MobileNetV2
-    "mobilenet_v2_cifar": 2_270_794,
-}
-
-# Trainable parameters as papers and torchvision count them (no batch-norm
-# statistics), at the canonical build ...
-TRAINABLE_AT_DEFAULT = {
-    "lenet5": 60_850,          # the paper's 60,000 + a 850-parameter softmax layer
-    "resnet20": 269_722,       # He et al. Table 6: 0.27M
-    "resnet56": 853_018,       # 0.85M
-    "resnet110": 1_727_962,    # 1.7M
-    "preact_resnet164": 1_703_258,  # He et al. (identity mappings): 1.7M
-    "densenet_bc100": 769_162,      # Huang et al. Table 2: 0.8M
-    "densenet121": 7_978_856,       # torchvision 7.98M
-    "mobilenet_v1": 4_231_976,      # Howard et al.: 4.2M
-    "mobilenet_v2": 3_504_872,      # Sandler et al.: 3.4M
-    "vgg16_bn": 138_365_992,        # torchvision vgg16_bn
-}
 # ... and with the torchvision layout (no convolution biases before batch norm).
 TRAINABLE_WITHOUT_BIAS = {
     "resnet18": 11_689_512,     # torchvision 11.69M
@@ -134,59 +59,67 @@ def trainable_count(model: keras.Model) -> int:
     return int(sum(np.prod(w.shape) for w in model.trainable_weights))
 
 
-def canonical_shape(name):
-    return inspect.signature(zoo.MODELS[name]).parameters["input_shape"].default
-
-
 @pytest.fixture(scope="module", params=list_models())
 def built(request):
-    """(name, model) at the canonical input; freed after the model's tests."""
-    name = request.param
-    model = get_model(name)
-    yield name, model
+    """(card, model) at the canonical input; freed after the model's tests."""
+    model_card = card(request.param)
+    model = model_card.canonical()
+    yield model_card, model
     del model
     keras.backend.clear_session()
 
 
-def test_every_registered_model_has_an_expected_count():
-    assert sorted(EXPECTED_PARAMS) == sorted(list_models())
+def test_the_zoo_lists_every_classic_network_in_syllabus_order():
+    names = list_models("classify")
+    assert len(names) == 60 and names[:5] == ["mlp", "linear_classifier", "lenet300",
+                                              "lenet1", "lenet5"]
+    assert names.index("alexnet") < names.index("vgg16") < names.index("resnet50")
+    # and the networks that live outside the zoo are registered too
+    assert {"fast_convnet", "keras_io_convnet", "fast_cifar_net", "searched_network",
+            "small_convnet", "conv_vae", "gan_generator", "gan_discriminator",
+            "pixelcnn"} <= set(list_models())
 
 
-def test_parameter_count(built):
-    name, model = built
-    assert model.count_params() == EXPECTED_PARAMS[name]
-    if name in TRAINABLE_AT_DEFAULT:
-        assert trainable_count(model) == TRAINABLE_AT_DEFAULT[name]
-    if name in PUBLISHED_APPROX:  # and the built model is within the published rounding
-        published, tolerance = PUBLISHED_APPROX[name]
+def test_parameter_count_is_the_cards(built):
+    model_card, model = built
+    assert model.count_params() == model_card.params, model_card.name
+    if model_card.trainable is not None:
+        assert trainable_count(model) == model_card.trainable, model_card.name
+    if model_card.name in PUBLISHED_APPROX:  # within the published rounding
+        published, tolerance = PUBLISHED_APPROX[model_card.name]
         assert abs(model.count_params() - published) <= tolerance * published
 
 
-def test_docstring_states_reference_and_count(built):
-    name, _ = built
-    doc = inspect.getdoc(zoo.MODELS[name])
-    assert "References" in doc, f"{name}: no References section"
-    assert f"{EXPECTED_PARAMS[name]:,}" in doc, f"{name}: docstring lacks its count"
+def test_docstring_states_reference_and_the_cards_count(built):
+    model_card, _ = built
+    doc = inspect.getdoc(model_card.build)
+    assert f"{model_card.params:,} parameters" in doc, f"{model_card.name}: no count"
+    if model_card.task == "classify":
+        assert "References" in doc, f"{model_card.name}: no References section"
 
 
 def test_layer_names_are_unique(built):
-    name, model = built
+    model_card, model = built
     names = [layer.name for layer in model.layers]
-    assert len(names) == len(set(names)), f"{name}: duplicate layer names"
-    assert model.name == name
+    assert len(names) == len(set(names)), f"{model_card.name}: duplicate layer names"
+    if model_card.task == "classify":
+        assert model.name == model_card.name
 
 
 def test_output_shape(built):
-    name, model = built
-    num_classes = inspect.signature(zoo.MODELS[name]).parameters["num_classes"].default
-    assert model.input_shape == (None, *canonical_shape(name))
-    assert model.output_shape == (None, num_classes)
+    model_card, model = built
+    if model_card.task == "generate":
+        pytest.skip("a generative model has no class output")
+    assert model.input_shape == (None, *model_card.input_shape)
+    assert model.output_shape == (None, model_card.num_classes)
 
 
 def test_complexity_summary_matches_count_params(built):
-    name, model = built
+    model_card, model = built
+    if model_card.task == "generate":
+        pytest.skip("complexity counts feed-forward classifiers")
     summary = complexity.summarize(model)
-    assert summary.total_params == model.count_params(), name
+    assert summary.total_params == model.count_params(), model_card.name
     assert summary.total_macs > 0
 
 
@@ -202,7 +135,7 @@ def test_trainable_count_in_the_torchvision_layout(name):
 ])
 def test_same_count_as_keras_applications(name):
     oracle = getattr(keras.applications, KERAS_ORACLES[name])(weights=None)
-    assert oracle.count_params() == EXPECTED_PARAMS[name]
+    assert oracle.count_params() == card(name).params
     if name in ("resnet50", "vgg16", "densenet121"):
         # Same layer names too: get_layer() works as on the Keras model.
         # (Keras leaves two padding layers of DenseNet unnamed: zero_padding2d*.)
@@ -211,3 +144,31 @@ def test_same_count_as_keras_applications(name):
                     if not layer.name.startswith("zero_padding2d")}
         assert named(oracle) <= named(get_model(name))
 
+
+
+def test_the_table_is_written_from_the_cards():
+    table = zoo.model_table()
+    for model_card in registry.cards():
+        row = next(line for line in table.splitlines() if line.split()[0] == model_card.name)
+        assert row.endswith(f"{model_card.params:,}")
+    assert zoo.model_table(of=registry.registered("course_utils.zoo")) in zoo.__doc__
+
+
+def test_a_variant_refuses_what_it_fixes_and_what_it_does_not_know():
+    with pytest.raises(TypeError, match="plain20 fixes shortcut=None"):
+        zoo.plain20(shortcut="B")
+    with pytest.raises(TypeError, match="resnet20 fixes depth=20; call resnet_cifar"):
+        zoo.resnet20(depth=56)
+    with pytest.raises(TypeError, match="unexpected argument.*'widht'"):
+        zoo.resnet20(widht=2)
+    assert zoo.resnet20(shortcut="B").count_params() - card("resnet20").params == 2_944
+    assert inspect.signature(zoo.vgg16).parameters["name"].default == "vgg16"
+
+
+def test_registering_twice_or_without_a_count_is_refused():
+    with pytest.raises(ValueError, match="registered twice"):
+        registry.register_model(lambda: None, paper="x", params=1, name="resnet20")
+    with pytest.raises(ValueError, match="non-negative int"):
+        registry.register_model(lambda: None, paper="x", params="271k", name="fresh_name")
+    with pytest.raises(ValueError, match="unknown model 'resnet21'.*'resnet20'"):
+        get_model("resnet21")

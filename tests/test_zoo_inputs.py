@@ -23,7 +23,7 @@ DEEP = {"resnet101", "resnet152", "preact_resnet101", "preact_resnet152", "dense
 
 
 def defaults(name):
-    parameters = inspect.signature(zoo.MODELS[name]).parameters
+    parameters = inspect.signature(zoo.card(name).build).parameters
     return parameters["input_shape"].default, parameters["num_classes"].default
 
 
@@ -48,9 +48,9 @@ def forward(model, batch_shape, seed=0):
 
 
 def test_registry_keys_are_builder_names():
-    for name in list_models():
-        assert zoo.MODELS[name].__name__ == name
-        assert getattr(zoo, name) is zoo.MODELS[name]
+    for name in list_models("classify"):
+        assert zoo.card(name).build.__name__ == name
+        assert getattr(zoo, name) is zoo.card(name).build
 
 
 def test_unknown_name_lists_the_available_models():
@@ -65,7 +65,7 @@ def test_unknown_name_lists_the_available_models():
 def test_the_package_re_exports_the_zoo():
     import course_utils
 
-    assert course_utils.list_models() == list_models()
+    assert course_utils.list_models() == zoo.list_models()
     assert course_utils.get_model("lenet5").count_params() == 60_850
 
 
@@ -99,7 +99,7 @@ def test_bad_builder_options():
 
 
 @pytest.mark.parametrize("name", [
-    pytest.param(n, marks=pytest.mark.slow) if n in DEEP else n for n in list_models()
+    pytest.param(n, marks=pytest.mark.slow) if n in DEEP else n for n in list_models("classify")
 ])
 def test_smallest_input_builds_and_one_pixel_less_is_refused(name):
     (_, _, channels), num_classes = defaults(name)
@@ -114,7 +114,7 @@ def test_smallest_input_builds_and_one_pixel_less_is_refused(name):
     keras.backend.clear_session()
 
 
-@pytest.mark.parametrize("name", [n for n in list_models() if defaults(n)[0][0] <= 32])
+@pytest.mark.parametrize("name", [n for n in list_models("classify") if defaults(n)[0][0] <= 32])
 def test_forward_pass_at_the_canonical_input(name):
     shape, num_classes = defaults(name)
     model = get_model(name)
@@ -249,7 +249,7 @@ def test_googlenet_auxiliary_classifiers():
 
 def test_resnet_shortcut_options():
     option_a, option_b = zoo.resnet20(), zoo.resnet20(shortcut="B")
-    assert option_a.count_params() == 271_098
+    assert option_a.count_params() == zoo.card("resnet20").params
     # Option B adds two 1x1 projections with batch norm: 16*32 + 4*32 and 32*64 + 4*64.
     assert option_b.count_params() - option_a.count_params() == 640 + 2_304
     assert not any(isinstance(layer, keras.layers.Add) for layer in zoo.plain20().layers)

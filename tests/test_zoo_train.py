@@ -33,10 +33,10 @@ DEEP = {"resnet56", "resnet110", "plain56", "plain110", "preact_resnet110",
 
 
 def canonical_shape(name):
-    return inspect.signature(zoo.MODELS[name]).parameters["input_shape"].default
+    return inspect.signature(zoo.card(name).build).parameters["input_shape"].default
 
 
-SMALL = [name for name in list_models() if canonical_shape(name)[0] <= 32]
+SMALL = [name for name in list_models("classify") if canonical_shape(name)[0] <= 32]
 
 
 @pytest.fixture(scope="module")

@@ -13,11 +13,14 @@ import keras
 import numpy as np
 from keras import ops
 
+from course_utils.registry import register_model
 from course_utils.generative._common import GAN_LOSSES, _check_images
 
 __all__ = ["DCGAN", "gan_generator", "gan_discriminator"]
 
 
+@register_model(paper="Radford, Metz & Chintala, ICLR 2016 (DCGAN), for 28x28", params=246_657,
+                task="generate")
 def gan_generator(latent_dim: int = 64, *, filters: Sequence[int] = (64, 32),
                   output_shape: Sequence[int] = (28, 28, 1), name: str = "generator") -> keras.Model:
     """The DCGAN generator: project ``z`` to 7x7 maps, then two stride-2 transposed convolutions.
@@ -39,6 +42,8 @@ def gan_generator(latent_dim: int = 64, *, filters: Sequence[int] = (64, 32),
     return keras.Model(z, out, name=name)
 
 
+@register_model(paper="Radford, Metz & Chintala, ICLR 2016 (DCGAN), for 28x28", params=36_417,
+                task="generate")
 def gan_discriminator(input_shape: Sequence[int] = (28, 28, 1), *, filters: Sequence[int] = (32, 64),
                       name: str = "discriminator") -> keras.Model:
     """The DCGAN discriminator: stride-2 convolutions with leaky ReLU, one logit (real > 0).

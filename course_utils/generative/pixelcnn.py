@@ -10,6 +10,7 @@ from typing import Callable, Sequence
 import keras
 import numpy as np
 
+from course_utils.registry import register_model
 from course_utils.generative._common import _check_images, bernoulli_nll
 
 __all__ = ["MaskedConv2D", "causal_mask", "pixelcnn", "pixelcnn_nll", "pixelcnn_sample"]
@@ -70,6 +71,8 @@ class MaskedConv2D(keras.layers.Conv2D):
         return {**super().get_config(), "mask_type": self.mask_type}
 
 
+@register_model(paper="van den Oord, Kalchbrenner & Kavukcuoglu, ICML 2016", params=48_929,
+                task="generate")
 def pixelcnn(input_shape: Sequence[int] = (28, 28, 1), *, filters: int = 32, num_layers: int = 5,
              first_kernel: int = 7, name: str = "pixelcnn") -> keras.Model:
     """A small PixelCNN for binary images: one mask-A convolution, residual mask-B layers.

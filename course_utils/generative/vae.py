@@ -12,12 +12,15 @@ import keras
 import numpy as np
 from keras import ops
 
+from course_utils.registry import register_model
 from course_utils.generative._common import _check_images, bernoulli_nll, bits_per_dim
 
 __all__ = ["ConvVAE", "negative_elbo"]
 
 
 @keras.saving.register_keras_serializable(package="course_utils")
+@register_model(paper="Kingma & Welling, ICLR 2014, with convolutions", params=853_797,
+                task="generate", name="conv_vae")
 class ConvVAE(keras.Model):
     """A convolutional variational autoencoder with a Bernoulli decoder.
 
@@ -41,8 +44,8 @@ class ConvVAE(keras.Model):
 
     Notes
     -----
-    At the defaults (2 latent dimensions, ``dense_units=128``): 853,797 parameters, encoder
-    420,868 and decoder 432,929, most of them in the dense layers to and from the 7x7x64 maps.
+    At the defaults (2 latent dimensions, ``dense_units=128``): encoder 420,868 parameters
+    and decoder 432,929, most of them in the dense layers to and from the 7x7x64 maps.
     """
 
     def __init__(self, latent_dim: int = 2, input_shape: Sequence[int] = (28, 28, 1),

@@ -15,6 +15,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from course_utils.registry import register_model
 from course_utils.zoo._common import check_head_args, global_pool, make_input
 
 
@@ -115,6 +116,7 @@ def _alexnet(input_shape, num_classes, include_top, pooling, classifier_activati
     return keras.Model(inputs, x, name=name)
 
 
+@register_model(paper="Krizhevsky, Sutskever & Hinton, NeurIPS 2012", params=62_378_344)
 def alexnet(input_shape=(227, 227, 3), num_classes=1000, *, include_top=True, pooling=None,
             classifier_activation="softmax", name="alexnet") -> keras.Model:
     """AlexNet in one tower: 5 convolutions, 3 fully connected layers, ReLU.
@@ -130,13 +132,14 @@ def alexnet(input_shape=(227, 227, 3), num_classes=1000, *, include_top=True, po
 
     Notes
     -----
-    62,378,344 parameters at 227x227x3 and 1000 classes (the "62.3M" usually quoted):
-    convolutions 3,747,200 (6%), fully connected layers 58,631,144.
+    The "62.3M" usually quoted: convolutions 3,747,200 (6%), fully connected layers 58,631,144.
     """
     return _alexnet(input_shape, num_classes, include_top, pooling, classifier_activation,
                     name, CONV_LAYERS, (4096, 4096), two_tower=False, min_size=67)
 
 
+@register_model(paper="Krizhevsky, Sutskever & Hinton, NeurIPS 2012 (two GPUs)",
+                params=60_965_224)
 def alexnet_two_tower(input_shape=(227, 227, 3), num_classes=1000, *, include_top=True,
                       pooling=None, classifier_activation="softmax",
                       name="alexnet_two_tower") -> keras.Model:
@@ -153,8 +156,7 @@ def alexnet_two_tower(input_shape=(227, 227, 3), num_classes=1000, *, include_to
 
     Notes
     -----
-    60,965,224 parameters at 227x227x3 and 1000 classes: 1,413,120 fewer than
-    :func:`alexnet`.
+    1,413,120 fewer parameters than :func:`alexnet`.
     """
     return _alexnet(input_shape, num_classes, include_top, pooling, classifier_activation,
                     name, CONV_LAYERS, (4096, 4096), two_tower=True, min_size=67)
@@ -170,6 +172,7 @@ CIFAR_CONV_LAYERS = (
 )
 
 
+@register_model(paper="Krizhevsky et al. 2012, scaled for 32x32 images", params=4_087_946)
 def alexnet_cifar(input_shape=(32, 32, 3), num_classes=10, *, include_top=True,
                   pooling=None, classifier_activation="softmax", width: float = 1.0,
                   activation: str = "relu", dropout: float = 0.5, normalization: str = "lrn",
@@ -204,10 +207,6 @@ def alexnet_cifar(input_shape=(32, 32, 3), num_classes=10, *, include_top=True,
     References
     ----------
     Krizhevsky, Sutskever, Hinton, NeurIPS 2012 (the layout); scaled for this course.
-
-    Notes
-    -----
-    4,087,946 parameters at 32x32x3 and 10 classes with the defaults.
     """
     if not 0 < width <= 4:
         raise ValueError(f"width must be in (0, 4], got {width!r}.")

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 import keras
 from keras import layers
 
+from course_utils.registry import register_variant
 from course_utils.zoo._common import BN_EPSILON, check_head_args, make_input, pooled_head
 
 # Dense layers per block (Table 1 of the paper).
@@ -89,58 +90,20 @@ def densenet(depth: int, input_shape=(224, 224, 3), num_classes=1000, *, include
     return keras.Model(inputs, x, name=name)
 
 
-def densenet121(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True,
-                pooling=None, classifier_activation="softmax",
-                name="densenet121") -> keras.Model:
-    """DenseNet-121: blocks of 6, 12, 24, 16 layers. Arguments as :func:`densenet`.
+PAPER = "Huang et al., CVPR 2017"
 
-    References
-    ----------
-    Huang et al., "Densely connected convolutional networks", CVPR 2017.
-
-    Notes
-    -----
-    8,062,504 parameters at 224x224x3 and 1000 classes, as
-    ``keras.applications.DenseNet121`` (7,978,856 trainable: torchvision's 7.98M).
-    """
-    return densenet(121, input_shape, num_classes, include_top=include_top, pooling=pooling,
-                    classifier_activation=classifier_activation, name=name)
-
-
-def densenet169(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True,
-                pooling=None, classifier_activation="softmax",
-                name="densenet169") -> keras.Model:
-    """DenseNet-169: blocks of 6, 12, 32, 32 layers. Arguments as :func:`densenet`.
-
-    References
-    ----------
-    Huang et al., CVPR 2017.
-
-    Notes
-    -----
-    14,307,880 parameters at 224x224x3 and 1000 classes, as
-    ``keras.applications.DenseNet169``.
-    """
-    return densenet(169, input_shape, num_classes, include_top=include_top, pooling=pooling,
-                    classifier_activation=classifier_activation, name=name)
-
-
-def densenet201(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True,
-                pooling=None, classifier_activation="softmax",
-                name="densenet201") -> keras.Model:
-    """DenseNet-201: blocks of 6, 12, 48, 32 layers. Arguments as :func:`densenet`.
-
-    References
-    ----------
-    Huang et al., CVPR 2017.
-
-    Notes
-    -----
-    20,242,984 parameters at 224x224x3 and 1000 classes, as
-    ``keras.applications.DenseNet201``.
-    """
-    return densenet(201, input_shape, num_classes, include_top=include_top, pooling=pooling,
-                    classifier_activation=classifier_activation, name=name)
+densenet121 = register_variant(
+    "densenet121", densenet, depth=121, paper=PAPER, params=8_062_504, trainable=7_978_856,
+    summary="DenseNet-121: blocks of 6, 12, 24, 16 layers.",
+    notes="As ``keras.applications.DenseNet121`` (trainable: torchvision's 7.98M).")
+densenet169 = register_variant(
+    "densenet169", densenet, depth=169, paper=PAPER, params=14_307_880,
+    summary="DenseNet-169: blocks of 6, 12, 32, 32 layers.",
+    notes="As ``keras.applications.DenseNet169``.")
+densenet201 = register_variant(
+    "densenet201", densenet, depth=201, paper=PAPER, params=20_242_984,
+    summary="DenseNet-201: blocks of 6, 12, 48, 32 layers.",
+    notes="As ``keras.applications.DenseNet201``.")
 
 
 def densenet_cifar(depth: int = 100, input_shape=(32, 32, 3), num_classes=10, *,
@@ -182,22 +145,7 @@ def densenet_cifar(depth: int = 100, input_shape=(32, 32, 3), num_classes=10, *,
     return keras.Model(inputs, x, name=name)
 
 
-def densenet_bc100(input_shape=(32, 32, 3), num_classes=10, *, include_top=True,
-                   pooling=None, classifier_activation="softmax", growth_rate=12,
-                   name="densenet_bc100") -> keras.Model:
-    """DenseNet-BC for CIFAR-10: depth 100, growth rate 12, three blocks of 16 layers.
-
-    :func:`densenet_cifar` with ``depth=100``.
-
-    References
-    ----------
-    Huang et al., CVPR 2017, Table 2 (DenseNet-BC, L = 100, k = 12: 0.8M parameters).
-
-    Notes
-    -----
-    793,150 parameters at 32x32x3 and 10 classes, of which 769,162 are trainable
-    (the paper's 0.8M).
-    """
-    return densenet_cifar(100, input_shape, num_classes, growth_rate=growth_rate,
-                          include_top=include_top, pooling=pooling,
-                          classifier_activation=classifier_activation, name=name)
+densenet_bc100 = register_variant(
+    "densenet_bc100", densenet_cifar, depth=100, params=793_150, trainable=769_162,
+    paper=f"{PAPER}, Table 2 (0.8M)",
+    summary="DenseNet-BC for CIFAR-10: depth 100, growth rate 12, three blocks of 16 layers.")

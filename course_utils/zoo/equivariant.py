@@ -18,6 +18,7 @@ import keras
 from keras import layers
 
 from course_utils.layers import P4Conv, P4Lift, P4Pool
+from course_utils.registry import register_model
 from course_utils.zoo._common import check_head_args, make_input, pooled_head
 
 P4_FILTERS = (8, 8, 16, 16)     # features per rotation: 4x as many maps
@@ -32,6 +33,8 @@ def _check_filters(filters: Sequence[int], name: str) -> tuple[int, ...]:
     return filters
 
 
+@register_model(paper="Cohen & Welling, ICML 2016",
+                params=16_418)
 def p4cnn(input_shape=(28, 28, 1), num_classes=10, *, filters: Sequence[int] = P4_FILTERS,
           include_top=True, pooling=None, classifier_activation="softmax", name="p4cnn") -> keras.Model:
     """A p4-equivariant CNN: lift, three p4 convolutions, pooling over rotations.
@@ -46,10 +49,6 @@ def p4cnn(input_shape=(28, 28, 1), num_classes=10, *, filters: Sequence[int] = P
     References
     ----------
     Cohen & Welling, "Group Equivariant Convolutional Networks", ICML 2016.
-
-    Notes
-    -----
-    16,418 parameters at 28x28x1 and 10 classes.
     """
     check_head_args(num_classes, include_top, pooling)
     filters = _check_filters(filters, name)
@@ -67,6 +66,7 @@ def p4cnn(input_shape=(28, 28, 1), num_classes=10, *, filters: Sequence[int] = P
     return keras.Model(inputs, outputs, name=name)
 
 
+@register_model(paper="Cohen & Welling, ICML 2016 (Z2CNN)", params=16_122)
 def z2cnn(input_shape=(28, 28, 1), num_classes=10, *, filters: Sequence[int] = Z2_FILTERS,
           include_top=True, pooling=None, classifier_activation="softmax", name="z2cnn") -> keras.Model:
     """The plain twin of :func:`p4cnn`: the same layers as ordinary 3x3 convolutions.
@@ -80,7 +80,7 @@ def z2cnn(input_shape=(28, 28, 1), num_classes=10, *, filters: Sequence[int] = Z
 
     Notes
     -----
-    16,122 parameters at 28x28x1 and 10 classes (P4CNN: 16,418).
+    About as many parameters as :func:`p4cnn`, so that the comparison is fair.
     """
     check_head_args(num_classes, include_top, pooling)
     filters = _check_filters(filters, name)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from course_utils.registry import register_model
 from course_utils.zoo._common import check_head_args, global_pool, make_input
 from course_utils.zoo.alexnet import LocalResponseNormalization
 
@@ -76,6 +77,8 @@ def auxiliary_classifier(x, num_classes: int, classifier_activation, *, name: st
                         name=f"{name}_predictions")(x)
 
 
+@register_model(paper="Szegedy et al., CVPR 2015, Table 1",
+                params=6_998_552)
 def googlenet(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True,
               pooling=None, classifier_activation="softmax", aux_classifiers=False,
               name="googlenet") -> keras.Model:
@@ -103,8 +106,8 @@ def googlenet(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True,
 
     Notes
     -----
-    6,998,552 parameters at 224x224x3 and 1000 classes (convolutions 5,973,552, the
-    classifier 1,025,000; the paper's Table 1 rounds to about 6.8M). The two
+    Convolutions 5,973,552 parameters, the classifier 1,025,000 (the paper's Table 1
+    rounds the total to about 6.8M). The two
     auxiliary classifiers add 3,188,840 and 3,190,888 (13,378,280 in all).
     """
     check_head_args(num_classes, include_top, pooling)
@@ -153,6 +156,7 @@ CIFAR_LAYOUT = (
 )
 
 
+@register_model(paper="Szegedy et al., CVPR 2015, scaled for 32x32 images", params=346_046)
 def inception_cifar(input_shape=(32, 32, 3), num_classes=10, *, include_top=True,
                     pooling=None, classifier_activation="softmax", bottleneck: bool = True,
                     aux_classifier: bool = False, width: float = 1.0,
@@ -181,9 +185,8 @@ def inception_cifar(input_shape=(32, 32, 3), num_classes=10, *, include_top=True
 
     Notes
     -----
-    346,046 parameters at 32x32x3 and 10 classes with the defaults (49,396,224 MACs per
-    image); 1,238,138 without bottlenecks (146,344,448 MACs); the auxiliary head adds
-    147,914.
+    49,396,224 MACs per image with the defaults; without bottlenecks 1,238,138 parameters
+    and 146,344,448 MACs; the auxiliary head adds 147,914 parameters.
     """
     check_head_args(num_classes, include_top, pooling)
     if aux_classifier and not include_top:

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import keras
 from keras import layers, ops
 
+from course_utils.registry import register_model
 from course_utils.zoo._common import check_head_args, global_pool, make_input
 
 # Table I of the 1998 paper: which S2 maps (0-5) feed each of the 16 C3 maps.
@@ -100,6 +101,8 @@ class ChannelSelect(layers.Layer):
         return {**super().get_config(), "channels": list(self.channels)}
 
 
+@register_model(paper="LeCun et al., Proc. IEEE 1998 (300 hidden units)",
+                params=238_510)
 def mlp(input_shape=(28, 28, 1), num_classes=10, *, hidden_units: Sequence[int] = (300,),
         activation="relu", include_top=True, pooling=None,
         classifier_activation="softmax", name="mlp") -> keras.Model:
@@ -126,7 +129,7 @@ def mlp(input_shape=(28, 28, 1), num_classes=10, *, hidden_units: Sequence[int] 
 
     Notes
     -----
-    With ``hidden_units=(300,)``: 238,510 parameters (784*300 + 300 + 300*10 + 10).
+    With ``hidden_units=(300,)``: 784*300 + 300 + 300*10 + 10 parameters.
     """
     check_head_args(num_classes, include_top, pooling)
     if pooling is not None:
@@ -144,6 +147,7 @@ def mlp(input_shape=(28, 28, 1), num_classes=10, *, hidden_units: Sequence[int] 
     return keras.Model(inputs, x, name=name)
 
 
+@register_model(paper="LeCun et al., Proc. IEEE 1998 (the linear classifier)", params=7_850)
 def linear_classifier(input_shape=(28, 28, 1), num_classes=10, *, include_top=True,
                       pooling=None, classifier_activation="softmax",
                       name="linear_classifier") -> keras.Model:
@@ -155,12 +159,13 @@ def linear_classifier(input_shape=(28, 28, 1), num_classes=10, *, include_top=Tr
 
     Notes
     -----
-    7,850 parameters at 28x28x1 and 10 classes (784*10 + 10).
+    784*10 + 10 parameters.
     """
     return mlp(input_shape, num_classes, hidden_units=(), include_top=include_top,
                pooling=pooling, classifier_activation=classifier_activation, name=name)
 
 
+@register_model(paper="LeCun et al., Proc. IEEE 1998 (300-100 network)", params=266_610)
 def lenet300(input_shape=(28, 28, 1), num_classes=10, *, activation="relu",
              include_top=True, pooling=None, classifier_activation="softmax",
              name="lenet300") -> keras.Model:
@@ -172,13 +177,14 @@ def lenet300(input_shape=(28, 28, 1), num_classes=10, *, activation="relu",
 
     Notes
     -----
-    266,610 parameters at 28x28x1 and 10 classes (235,500 + 30,100 + 1,010).
+    235,500 + 30,100 + 1,010 parameters.
     """
     return mlp(input_shape, num_classes, hidden_units=(300, 100), activation=activation,
                include_top=include_top, pooling=pooling,
                classifier_activation=classifier_activation, name=name)
 
 
+@register_model(paper="LeCun et al. 1995 (LeNet-1)", params=3_246)
 def lenet1(input_shape=(28, 28, 1), num_classes=10, *, include_top=True, pooling=None,
            classifier_activation="softmax", name="lenet1") -> keras.Model:
     """LeNet-1: two 5x5 convolutions (4 and 12 maps), each followed by 2x2 averaging.
@@ -193,7 +199,7 @@ def lenet1(input_shape=(28, 28, 1), num_classes=10, *, include_top=True, pooling
 
     Notes
     -----
-    3,246 parameters at 28x28x1 and 10 classes (104 + 1,212 + 1,930). C3 is fully
+    104 + 1,212 + 1,930 parameters. C3 is fully
     connected to S2 here; the original connected each C3 map to a subset of the
     S2 maps, which gives a few hundred fewer weights.
     """
@@ -268,6 +274,8 @@ def _lenet5(input_shape, num_classes, include_top, pooling, classifier_activatio
     return keras.Model(inputs, x, name=name)
 
 
+@register_model(paper="LeCun et al., Proc. IEEE 1998, Figure 2",
+                params=60_850, trainable=60_850)
 def lenet5(input_shape=(32, 32, 1), num_classes=10, *, include_top=True, pooling=None,
            classifier_activation="softmax", c3_table=True, name="lenet5") -> keras.Model:
     """LeNet-5 as in the 1998 paper.
@@ -294,7 +302,7 @@ def lenet5(input_shape=(32, 32, 1), num_classes=10, *, include_top=True, pooling
 
     Notes
     -----
-    60,850 parameters at 32x32x1 with 10 classes and ``c3_table=True``: the paper's
+    With ``c3_table=True``, the paper's
     60,000 trainable parameters (C1 156, S2 12, C3 1,516, S4 32, C5 48,120,
     F6 10,164) plus 850 for a softmax output layer. The paper's output layer was
     instead a fixed (untrained) radial-basis layer comparing F6 to 10 stylised
@@ -304,6 +312,8 @@ def lenet5(input_shape=(32, 32, 1), num_classes=10, *, include_top=True, pooling
                    name, modern=False, c3_table=c3_table)
 
 
+@register_model(paper="LeCun et al. 1998, modernised",
+                params=61_706)
 def lenet5_modern(input_shape=(32, 32, 1), num_classes=10, *, include_top=True,
                   pooling=None, classifier_activation="softmax",
                   name="lenet5_modern") -> keras.Model:
@@ -318,7 +328,7 @@ def lenet5_modern(input_shape=(32, 32, 1), num_classes=10, *, include_top=True,
 
     Notes
     -----
-    61,706 parameters at 32x32x1 and 10 classes (156 + 2,416 + 48,120 + 10,164 + 850).
+    156 + 2,416 + 48,120 + 10,164 + 850 parameters.
     """
     return _lenet5(input_shape, num_classes, include_top, pooling, classifier_activation,
                    name, modern=True, c3_table=False)

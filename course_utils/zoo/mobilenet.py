@@ -20,6 +20,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from course_utils.registry import register_model
 from course_utils.zoo._common import check_head_args, make_input, pooled_head
 
 V1_EPSILON = 1e-3
@@ -67,6 +68,8 @@ def depthwise_separable_block(x, filters: int, *, stride: int = 1, block_id: int
     return layers.ReLU(6.0, name=f"conv_pw_{block_id}_relu")(x)
 
 
+@register_model(paper="Howard et al., arXiv:1704.04861, 2017",
+                params=4_253_864, trainable=4_231_976)
 def mobilenet_v1(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True,
                  pooling=None, classifier_activation="softmax", alpha=1.0, dropout=1e-3,
                  name="mobilenet_v1") -> keras.Model:
@@ -88,8 +91,8 @@ def mobilenet_v1(input_shape=(224, 224, 3), num_classes=1000, *, include_top=Tru
 
     Notes
     -----
-    4,253,864 parameters at 224x224x3, 1000 classes and ``alpha=1.0``, as
-    ``keras.applications.MobileNet`` (4,231,976 trainable: the paper's 4.2M).
+    At ``alpha=1.0`` the count of ``keras.applications.MobileNet``; the trainable part is
+    the paper's 4.2M.
     """
     _check_alpha(alpha)
     check_head_args(num_classes, include_top, pooling)
@@ -148,6 +151,8 @@ def _v2_body(inputs, alpha: float, stages, stem_stride: int):
     return layers.ReLU(6.0, name="out_relu")(x)
 
 
+@register_model(paper="Sandler et al., CVPR 2018",
+                params=3_538_984, trainable=3_504_872)
 def mobilenet_v2(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True,
                  pooling=None, classifier_activation="softmax", alpha=1.0,
                  name="mobilenet_v2") -> keras.Model:
@@ -168,8 +173,8 @@ def mobilenet_v2(input_shape=(224, 224, 3), num_classes=1000, *, include_top=Tru
 
     Notes
     -----
-    3,538,984 parameters at 224x224x3, 1000 classes and ``alpha=1.0``, as
-    ``keras.applications.MobileNetV2`` (3,504,872 trainable: the paper's 3.4M).
+    At ``alpha=1.0`` the count of ``keras.applications.MobileNetV2``; the trainable part
+    is the paper's 3.4M.
     """
     _check_alpha(alpha)
     check_head_args(num_classes, include_top, pooling)
@@ -179,6 +184,8 @@ def mobilenet_v2(input_shape=(224, 224, 3), num_classes=1000, *, include_top=Tru
     return keras.Model(inputs, x, name=name)
 
 
+@register_model(paper="Sandler et al. 2018, strides for 32x32",
+                params=2_270_794)
 def mobilenet_v2_cifar(input_shape=(32, 32, 3), num_classes=10, *, include_top=True,
                        pooling=None, classifier_activation="softmax", alpha=1.0,
                        name="mobilenet_v2_cifar") -> keras.Model:
@@ -201,8 +208,7 @@ def mobilenet_v2_cifar(input_shape=(32, 32, 3), num_classes=10, *, include_top=T
 
     Notes
     -----
-    2,270,794 parameters at 32x32x3, 10 classes and ``alpha=1.0`` (1,000 classes would add
-    the difference of the classifiers: the convolutional part is that of ``mobilenet_v2``).
+    The convolutional part is that of ``mobilenet_v2``; only the classifier's count differs.
     """
     _check_alpha(alpha)
     check_head_args(num_classes, include_top, pooling)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from course_utils.registry import register_model
 from course_utils.zoo._common import check_head_args, global_pool, make_input
 
 # (kernel size, filters) of each mlpconv block, then the pooling that follows it.
@@ -36,6 +37,7 @@ def mlpconv_block(x, convs, *, block: int, num_classes: int | None = None):
     return x
 
 
+@register_model(paper="Lin, Chen & Yan, \"Network in network\", ICLR 2014", params=966_986)
 def nin(input_shape=(32, 32, 3), num_classes=10, *, include_top=True, pooling=None,
         classifier_activation="softmax", dropout=0.5, name="nin") -> keras.Model:
     """Network in Network for CIFAR-10.
@@ -50,10 +52,6 @@ def nin(input_shape=(32, 32, 3), num_classes=10, *, include_top=True, pooling=No
     References
     ----------
     Lin, Chen, Yan, "Network in network", ICLR 2014.
-
-    Notes
-    -----
-    966,986 parameters at 32x32x3 and 10 classes (about 0.97M).
     """
     check_head_args(num_classes, include_top, pooling)
     inputs = make_input(input_shape, min_size=4, model_name=name)

@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 import keras
 from keras import layers, ops
 
+from course_utils.registry import register_variant
 from course_utils.zoo._common import (BN_EPSILON, check_head_args, conv_bn_relu,
                                       make_input, pooled_head)
 
@@ -181,133 +182,35 @@ def resnet(depth: int, input_shape=(224, 224, 3), num_classes=1000, *, include_t
     return keras.Model(inputs, x, name=name)
 
 
-def resnet18(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True,
-             pooling=None, classifier_activation="softmax", use_bias=True,
-             name="resnet18") -> keras.Model:
-    """ResNet-18: basic blocks, stages (2, 2, 2, 2). Arguments as :func:`resnet`.
+PAPER = "He et al., CVPR 2016, Table 1"
+_BIAS_NOTE = ("Keras convention: convolution biases and batch-norm moving statistics "
+              "counted. With ``use_bias=False``, {:,} of the parameters are trainable{}.")
 
-    References
-    ----------
-    He et al., "Deep residual learning for image recognition", CVPR 2016.
-
-    Notes
-    -----
-    11,703,912 parameters at 224x224x3 and 1000 classes (Keras convention: conv
-    biases, batch-norm moving statistics counted). With ``use_bias=False``,
-    11,689,512 of the parameters are trainable: torchvision's 11.69M.
-    """
-    return resnet(18, input_shape, num_classes, include_top=include_top, pooling=pooling,
-                  classifier_activation=classifier_activation, use_bias=use_bias, name=name)
-
-
-def resnet34(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True,
-             pooling=None, classifier_activation="softmax", use_bias=True,
-             name="resnet34") -> keras.Model:
-    """ResNet-34: basic blocks, stages (3, 4, 6, 3). Arguments as :func:`resnet`.
-
-    References
-    ----------
-    He et al., CVPR 2016.
-
-    Notes
-    -----
-    21,823,208 parameters at 224x224x3 and 1000 classes (Keras convention). With
-    ``use_bias=False``, 21,797,672 trainable: torchvision's 21.80M.
-    """
-    return resnet(34, input_shape, num_classes, include_top=include_top, pooling=pooling,
-                  classifier_activation=classifier_activation, use_bias=use_bias, name=name)
-
-
-def resnet50(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True,
-             pooling=None, classifier_activation="softmax", use_bias=True,
-             name="resnet50") -> keras.Model:
-    """ResNet-50: bottleneck blocks, stages (3, 4, 6, 3). Arguments as :func:`resnet`.
-
-    References
-    ----------
-    He et al., CVPR 2016.
-
-    Notes
-    -----
-    25,636,712 parameters at 224x224x3 and 1000 classes, as
-    ``keras.applications.ResNet50``. With ``use_bias=False``, 25,557,032 trainable
-    (torchvision).
-    """
-    return resnet(50, input_shape, num_classes, include_top=include_top, pooling=pooling,
-                  classifier_activation=classifier_activation, use_bias=use_bias, name=name)
-
-
-def resnet101(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True,
-              pooling=None, classifier_activation="softmax", use_bias=True,
-              name="resnet101") -> keras.Model:
-    """ResNet-101: bottleneck blocks, stages (3, 4, 23, 3). Arguments as :func:`resnet`.
-
-    References
-    ----------
-    He et al., CVPR 2016.
-
-    Notes
-    -----
-    44,707,176 parameters at 224x224x3 and 1000 classes, as
-    ``keras.applications.ResNet101``. With ``use_bias=False``, 44,549,160 trainable
-    (torchvision).
-    """
-    return resnet(101, input_shape, num_classes, include_top=include_top, pooling=pooling,
-                  classifier_activation=classifier_activation, use_bias=use_bias, name=name)
-
-
-def resnet152(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True,
-              pooling=None, classifier_activation="softmax", use_bias=True,
-              name="resnet152") -> keras.Model:
-    """ResNet-152: bottleneck blocks, stages (3, 8, 36, 3). Arguments as :func:`resnet`.
-
-    References
-    ----------
-    He et al., CVPR 2016.
-
-    Notes
-    -----
-    60,419,944 parameters at 224x224x3 and 1000 classes, as
-    ``keras.applications.ResNet152``. With ``use_bias=False``, 60,192,808 trainable
-    (torchvision).
-    """
-    return resnet(152, input_shape, num_classes, include_top=include_top, pooling=pooling,
-                  classifier_activation=classifier_activation, use_bias=use_bias, name=name)
-
-
-def plain18(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True,
-            pooling=None, classifier_activation="softmax", use_bias=True,
-            name="plain18") -> keras.Model:
-    """The 18-layer plain network: ResNet-18 without its shortcuts.
-
-    References
-    ----------
-    He et al., CVPR 2016 (Figure 4, left).
-
-    Notes
-    -----
-    11,527,400 parameters at 224x224x3 and 1000 classes (Keras convention).
-    With ``use_bias=False``, 11,515,688 trainable.
-    """
-    return resnet(18, input_shape, num_classes, include_top=include_top, pooling=pooling,
-                  classifier_activation=classifier_activation, shortcut=None,
-                  use_bias=use_bias, name=name)
-
-
-def plain34(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True,
-            pooling=None, classifier_activation="softmax", use_bias=True,
-            name="plain34") -> keras.Model:
-    """The 34-layer plain network: ResNet-34 without its shortcuts.
-
-    References
-    ----------
-    He et al., CVPR 2016 (Figures 3 and 4).
-
-    Notes
-    -----
-    21,646,696 parameters at 224x224x3 and 1000 classes (Keras convention).
-    With ``use_bias=False``, 21,623,848 trainable.
-    """
-    return resnet(34, input_shape, num_classes, include_top=include_top, pooling=pooling,
-                  classifier_activation=classifier_activation, shortcut=None,
-                  use_bias=use_bias, name=name)
+resnet18 = register_variant(
+    "resnet18", resnet, depth=18, summary="ResNet-18: basic blocks, stages (2, 2, 2, 2).",
+    paper=PAPER, params=11_703_912, notes=_BIAS_NOTE.format(11_689_512, ": torchvision's 11.69M"))
+resnet34 = register_variant(
+    "resnet34", resnet, depth=34, summary="ResNet-34: basic blocks, stages (3, 4, 6, 3).",
+    paper=PAPER, params=21_823_208, notes=_BIAS_NOTE.format(21_797_672, ": torchvision's 21.80M"))
+resnet50 = register_variant(
+    "resnet50", resnet, depth=50, summary="ResNet-50: bottleneck blocks, stages (3, 4, 6, 3).",
+    paper=PAPER, params=25_636_712,
+    notes="As ``keras.applications.ResNet50``. " + _BIAS_NOTE.format(25_557_032, " (torchvision)"))
+resnet101 = register_variant(
+    "resnet101", resnet, depth=101, summary="ResNet-101: bottleneck blocks, stages (3, 4, 23, 3).",
+    paper=PAPER, params=44_707_176,
+    notes="As ``keras.applications.ResNet101``. " + _BIAS_NOTE.format(44_549_160, " (torchvision)"))
+resnet152 = register_variant(
+    "resnet152", resnet, depth=152, summary="ResNet-152: bottleneck blocks, stages (3, 8, 36, 3).",
+    paper=PAPER, params=60_419_944,
+    notes="As ``keras.applications.ResNet152``. " + _BIAS_NOTE.format(60_192_808, " (torchvision)"))
+plain18 = register_variant(
+    "plain18", resnet, depth=18, shortcut=None,
+    summary="The 18-layer plain network: ResNet-18 without its shortcuts.",
+    paper="He et al., CVPR 2016, Figure 4 (left)", params=11_527_400,
+    notes=_BIAS_NOTE.format(11_515_688, ""))
+plain34 = register_variant(
+    "plain34", resnet, depth=34, shortcut=None,
+    summary="The 34-layer plain network: ResNet-34 without its shortcuts.",
+    paper="He et al., CVPR 2016, Figures 3 and 4", params=21_646_696,
+    notes=_BIAS_NOTE.format(21_623_848, ""))

@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 import keras
 
+from course_utils.registry import register_variant
 from course_utils.zoo._common import check_head_args, conv_bn_relu, make_input, pooled_head
 from course_utils.zoo.resnet import check_block_args, residual_stages
 
@@ -66,180 +67,46 @@ def resnet_cifar(depth: int, input_shape=(32, 32, 3), num_classes=10, *, include
     return keras.Model(inputs, x, name=name)
 
 
-def resnet20(input_shape=(32, 32, 3), num_classes=10, *, include_top=True, pooling=None,
-             classifier_activation="softmax", shortcut="A", name="resnet20") -> keras.Model:
-    """ResNet-20 for CIFAR-10 (n = 3). Arguments as :func:`resnet_cifar`.
+PAPER = "He et al., CVPR 2016, sec. 4.2"
 
-    References
-    ----------
-    He et al., CVPR 2016, Table 6 (0.27M parameters).
+resnet20 = register_variant(
+    "resnet20", resnet_cifar, depth=20, summary="ResNet-20 for CIFAR-10 (n = 3).",
+    paper=f"{PAPER}, Table 6 (0.27M)", params=271_098, trainable=269_722,
+    notes="""Option-A shortcuts add no parameters; ``shortcut="B"`` adds 2,944 (1x1
+    projections where the shape changes). The rest of the count beyond the trainable
+    weights is batch-norm moving statistics.""")
+resnet32 = register_variant(
+    "resnet32", resnet_cifar, depth=32, summary="ResNet-32 for CIFAR-10 (n = 5).",
+    paper=f"{PAPER}, Table 6 (0.46M)", params=466_426, trainable=464_154)
+resnet44 = register_variant(
+    "resnet44", resnet_cifar, depth=44, summary="ResNet-44 for CIFAR-10 (n = 7).",
+    paper=f"{PAPER}, Table 6 (0.66M)", params=661_754, trainable=658_586)
+resnet56 = register_variant(
+    "resnet56", resnet_cifar, depth=56, summary="ResNet-56 for CIFAR-10 (n = 9).",
+    paper=f"{PAPER}, Table 6 (0.85M)", params=857_082, trainable=853_018)
+resnet110 = register_variant(
+    "resnet110", resnet_cifar, depth=110, summary="ResNet-110 for CIFAR-10 (n = 18).",
+    paper=f"{PAPER}, Table 6 (1.7M)", params=1_736_058, trainable=1_727_962)
 
-    Notes
-    -----
-    271,098 parameters at 32x32x3 and 10 classes with option-A shortcuts, of which
-    269,722 are trainable (the paper's 0.27M; the rest are batch-norm statistics).
-    With ``shortcut="B"``: 274,042 (272,474 trainable).
-    """
-    return resnet_cifar(20, input_shape, num_classes, include_top=include_top,
-                        pooling=pooling, classifier_activation=classifier_activation,
-                        shortcut=shortcut, name=name)
-
-
-def resnet32(input_shape=(32, 32, 3), num_classes=10, *, include_top=True, pooling=None,
-             classifier_activation="softmax", shortcut="A", name="resnet32") -> keras.Model:
-    """ResNet-32 for CIFAR-10 (n = 5). Arguments as :func:`resnet_cifar`.
-
-    References
-    ----------
-    He et al., CVPR 2016, Table 6 (0.46M).
-
-    Notes
-    -----
-    466,426 parameters at 32x32x3 and 10 classes with option-A shortcuts, of which
-    464,154 are trainable.
-    """
-    return resnet_cifar(32, input_shape, num_classes, include_top=include_top,
-                        pooling=pooling, classifier_activation=classifier_activation,
-                        shortcut=shortcut, name=name)
-
-
-def resnet44(input_shape=(32, 32, 3), num_classes=10, *, include_top=True, pooling=None,
-             classifier_activation="softmax", shortcut="A", name="resnet44") -> keras.Model:
-    """ResNet-44 for CIFAR-10 (n = 7). Arguments as :func:`resnet_cifar`.
-
-    References
-    ----------
-    He et al., CVPR 2016, Table 6 (0.66M).
-
-    Notes
-    -----
-    661,754 parameters at 32x32x3 and 10 classes with option-A shortcuts, of which
-    658,586 are trainable.
-    """
-    return resnet_cifar(44, input_shape, num_classes, include_top=include_top,
-                        pooling=pooling, classifier_activation=classifier_activation,
-                        shortcut=shortcut, name=name)
-
-
-def resnet56(input_shape=(32, 32, 3), num_classes=10, *, include_top=True, pooling=None,
-             classifier_activation="softmax", shortcut="A", name="resnet56") -> keras.Model:
-    """ResNet-56 for CIFAR-10 (n = 9). Arguments as :func:`resnet_cifar`.
-
-    References
-    ----------
-    He et al., CVPR 2016, Table 6 (0.85M).
-
-    Notes
-    -----
-    857,082 parameters at 32x32x3 and 10 classes with option-A shortcuts, of which
-    853,018 are trainable.
-    """
-    return resnet_cifar(56, input_shape, num_classes, include_top=include_top,
-                        pooling=pooling, classifier_activation=classifier_activation,
-                        shortcut=shortcut, name=name)
-
-
-def resnet110(input_shape=(32, 32, 3), num_classes=10, *, include_top=True, pooling=None,
-              classifier_activation="softmax", shortcut="A", name="resnet110") -> keras.Model:
-    """ResNet-110 for CIFAR-10 (n = 18). Arguments as :func:`resnet_cifar`.
-
-    References
-    ----------
-    He et al., CVPR 2016, Table 6 (1.7M).
-
-    Notes
-    -----
-    1,736,058 parameters at 32x32x3 and 10 classes with option-A shortcuts, of which
-    1,727,962 are trainable.
-    """
-    return resnet_cifar(110, input_shape, num_classes, include_top=include_top,
-                        pooling=pooling, classifier_activation=classifier_activation,
-                        shortcut=shortcut, name=name)
-
-
-def _plain(depth, input_shape, num_classes, include_top, pooling, classifier_activation,
-           name):
-    return resnet_cifar(depth, input_shape, num_classes, include_top=include_top,
-                        pooling=pooling, classifier_activation=classifier_activation,
-                        shortcut=None, name=name)
-
-
-def plain20(input_shape=(32, 32, 3), num_classes=10, *, include_top=True, pooling=None,
-            classifier_activation="softmax", name="plain20") -> keras.Model:
-    """Plain 20-layer CIFAR network: :func:`resnet20` without shortcuts.
-
-    References
-    ----------
-    He et al., CVPR 2016, Figure 6 (left).
-
-    Notes
-    -----
-    271,098 parameters at 32x32x3 and 10 classes, of which 269,722 are trainable
-    (as ResNet-20 with option-A shortcuts).
-    """
-    return _plain(20, input_shape, num_classes, include_top, pooling,
-                  classifier_activation, name)
-
-
-def plain32(input_shape=(32, 32, 3), num_classes=10, *, include_top=True, pooling=None,
-            classifier_activation="softmax", name="plain32") -> keras.Model:
-    """Plain 32-layer CIFAR network: :func:`resnet32` without shortcuts.
-
-    References
-    ----------
-    He et al., CVPR 2016, Figure 6 (left).
-
-    Notes
-    -----
-    466,426 parameters at 32x32x3 and 10 classes, of which 464,154 are trainable.
-    """
-    return _plain(32, input_shape, num_classes, include_top, pooling,
-                  classifier_activation, name)
-
-
-def plain44(input_shape=(32, 32, 3), num_classes=10, *, include_top=True, pooling=None,
-            classifier_activation="softmax", name="plain44") -> keras.Model:
-    """Plain 44-layer CIFAR network: :func:`resnet44` without shortcuts.
-
-    References
-    ----------
-    He et al., CVPR 2016, Figure 6 (left).
-
-    Notes
-    -----
-    661,754 parameters at 32x32x3 and 10 classes, of which 658,586 are trainable.
-    """
-    return _plain(44, input_shape, num_classes, include_top, pooling,
-                  classifier_activation, name)
-
-
-def plain56(input_shape=(32, 32, 3), num_classes=10, *, include_top=True, pooling=None,
-            classifier_activation="softmax", name="plain56") -> keras.Model:
-    """Plain 56-layer CIFAR network: :func:`resnet56` without shortcuts.
-
-    References
-    ----------
-    He et al., CVPR 2016, Figure 6 (left): its training error is above plain-20's.
-
-    Notes
-    -----
-    857,082 parameters at 32x32x3 and 10 classes, of which 853,018 are trainable.
-    """
-    return _plain(56, input_shape, num_classes, include_top, pooling,
-                  classifier_activation, name)
-
-
-def plain110(input_shape=(32, 32, 3), num_classes=10, *, include_top=True, pooling=None,
-             classifier_activation="softmax", name="plain110") -> keras.Model:
-    """Plain 110-layer CIFAR network: :func:`resnet110` without shortcuts.
-
-    References
-    ----------
-    He et al., CVPR 2016, section 4.2.
-
-    Notes
-    -----
-    1,736,058 parameters at 32x32x3 and 10 classes, of which 1,727,962 are trainable.
-    """
-    return _plain(110, input_shape, num_classes, include_top, pooling,
-                  classifier_activation, name)
+# The plain networks: the same layers without shortcuts, so the same counts.
+plain20 = register_variant(
+    "plain20", resnet_cifar, depth=20, shortcut=None, params=271_098, trainable=269_722,
+    summary="Plain 20-layer CIFAR network: ResNet-20 without shortcuts.",
+    paper=f"{PAPER}, Figure 6 (left)")
+plain32 = register_variant(
+    "plain32", resnet_cifar, depth=32, shortcut=None, params=466_426, trainable=464_154,
+    summary="Plain 32-layer CIFAR network: ResNet-32 without shortcuts.",
+    paper=f"{PAPER}, Figure 6 (left)")
+plain44 = register_variant(
+    "plain44", resnet_cifar, depth=44, shortcut=None, params=661_754, trainable=658_586,
+    summary="Plain 44-layer CIFAR network: ResNet-44 without shortcuts.",
+    paper=f"{PAPER}, Figure 6 (left)")
+plain56 = register_variant(
+    "plain56", resnet_cifar, depth=56, shortcut=None, params=857_082, trainable=853_018,
+    summary="Plain 56-layer CIFAR network: ResNet-56 without shortcuts (its training "
+            "error is above plain-20's).",
+    paper=f"{PAPER}, Figure 6 (left)")
+plain110 = register_variant(
+    "plain110", resnet_cifar, depth=110, shortcut=None, params=1_736_058,
+    trainable=1_727_962, summary="Plain 110-layer CIFAR network: ResNet-110 without shortcuts.",
+    paper=PAPER)

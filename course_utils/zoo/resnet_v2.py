@@ -22,6 +22,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from course_utils.registry import register_variant
 from course_utils.zoo._common import BN_EPSILON, check_head_args, make_input, pooled_head
 from course_utils.zoo.resnet import STAGE_DEPTHS, STAGE_FILTERS
 from course_utils.zoo.resnet_cifar import CIFAR_FILTERS
@@ -115,149 +116,34 @@ def preact_resnet_cifar(depth: int, input_shape=(32, 32, 3), num_classes=10, *,
     return keras.Model(inputs, x, name=name)
 
 
-def preact_resnet18(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True,
-                    pooling=None, classifier_activation="softmax", use_bias=True,
-                    name="preact_resnet18") -> keras.Model:
-    """Pre-activation ResNet-18 (basic blocks). Arguments as :func:`preact_resnet`.
+PAPER = "He et al., ECCV 2016 (identity mappings)"
 
-    References
-    ----------
-    He et al., "Identity mappings in deep residual networks", ECCV 2016.
-
-    Notes
-    -----
-    11,698,408 parameters at 224x224x3 and 1000 classes.
-    """
-    return preact_resnet(18, input_shape, num_classes, include_top=include_top,
-                         pooling=pooling, classifier_activation=classifier_activation,
-                         use_bias=use_bias, name=name)
-
-
-def preact_resnet34(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True,
-                    pooling=None, classifier_activation="softmax", use_bias=True,
-                    name="preact_resnet34") -> keras.Model:
-    """Pre-activation ResNet-34 (basic blocks). Arguments as :func:`preact_resnet`.
-
-    References
-    ----------
-    He et al., ECCV 2016.
-
-    Notes
-    -----
-    21,815,848 parameters at 224x224x3 and 1000 classes.
-    """
-    return preact_resnet(34, input_shape, num_classes, include_top=include_top,
-                         pooling=pooling, classifier_activation=classifier_activation,
-                         use_bias=use_bias, name=name)
-
-
-def preact_resnet50(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True,
-                    pooling=None, classifier_activation="softmax", use_bias=True,
-                    name="preact_resnet50") -> keras.Model:
-    """Pre-activation ResNet-50 (bottleneck blocks). Arguments as :func:`preact_resnet`.
-
-    References
-    ----------
-    He et al., ECCV 2016.
-
-    Notes
-    -----
-    25,613,800 parameters at 224x224x3 and 1000 classes, as
-    ``keras.applications.ResNet50V2``.
-    """
-    return preact_resnet(50, input_shape, num_classes, include_top=include_top,
-                         pooling=pooling, classifier_activation=classifier_activation,
-                         use_bias=use_bias, name=name)
-
-
-def preact_resnet101(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True,
-                     pooling=None, classifier_activation="softmax", use_bias=True,
-                     name="preact_resnet101") -> keras.Model:
-    """Pre-activation ResNet-101. Arguments as :func:`preact_resnet`.
-
-    References
-    ----------
-    He et al., ECCV 2016.
-
-    Notes
-    -----
-    44,675,560 parameters at 224x224x3 and 1000 classes, as
-    ``keras.applications.ResNet101V2``.
-    """
-    return preact_resnet(101, input_shape, num_classes, include_top=include_top,
-                         pooling=pooling, classifier_activation=classifier_activation,
-                         use_bias=use_bias, name=name)
-
-
-def preact_resnet152(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True,
-                     pooling=None, classifier_activation="softmax", use_bias=True,
-                     name="preact_resnet152") -> keras.Model:
-    """Pre-activation ResNet-152. Arguments as :func:`preact_resnet`.
-
-    References
-    ----------
-    He et al., ECCV 2016.
-
-    Notes
-    -----
-    60,380,648 parameters at 224x224x3 and 1000 classes, as
-    ``keras.applications.ResNet152V2``.
-    """
-    return preact_resnet(152, input_shape, num_classes, include_top=include_top,
-                         pooling=pooling, classifier_activation=classifier_activation,
-                         use_bias=use_bias, name=name)
-
-
-def preact_resnet20(input_shape=(32, 32, 3), num_classes=10, *, include_top=True,
-                    pooling=None, classifier_activation="softmax",
-                    name="preact_resnet20") -> keras.Model:
-    """Pre-activation ResNet-20 for CIFAR-10 (basic blocks, n = 3).
-
-    References
-    ----------
-    He et al., ECCV 2016.
-
-    Notes
-    -----
-    273,658 parameters at 32x32x3 and 10 classes.
-    """
-    return preact_resnet_cifar(20, input_shape, num_classes, include_top=include_top,
-                               pooling=pooling, classifier_activation=classifier_activation,
-                               name=name)
-
-
-def preact_resnet110(input_shape=(32, 32, 3), num_classes=10, *, include_top=True,
-                     pooling=None, classifier_activation="softmax",
-                     name="preact_resnet110") -> keras.Model:
-    """Pre-activation ResNet-110 for CIFAR-10 (basic blocks, n = 18).
-
-    References
-    ----------
-    He et al., ECCV 2016, Table 2 (1.7M parameters).
-
-    Notes
-    -----
-    1,738,618 parameters at 32x32x3 and 10 classes.
-    """
-    return preact_resnet_cifar(110, input_shape, num_classes, include_top=include_top,
-                               pooling=pooling, classifier_activation=classifier_activation,
-                               name=name)
-
-
-def preact_resnet164(input_shape=(32, 32, 3), num_classes=10, *, include_top=True,
-                     pooling=None, classifier_activation="softmax",
-                     name="preact_resnet164") -> keras.Model:
-    """Pre-activation ResNet-164 for CIFAR-10 (bottleneck blocks, n = 18).
-
-    References
-    ----------
-    He et al., ECCV 2016, Table 2 (1.7M parameters).
-
-    Notes
-    -----
-    1,727,482 parameters at 32x32x3 and 10 classes, of which 1,703,258 are
-    trainable.
-    """
-    return preact_resnet_cifar(164, input_shape, num_classes, include_top=include_top,
-                               pooling=pooling, classifier_activation=classifier_activation,
-                               bottleneck=True, name=name)
+preact_resnet18 = register_variant(
+    "preact_resnet18", preact_resnet, depth=18, params=11_698_408, paper=PAPER,
+    summary="Pre-activation ResNet-18 (basic blocks).")
+preact_resnet34 = register_variant(
+    "preact_resnet34", preact_resnet, depth=34, params=21_815_848, paper=PAPER,
+    summary="Pre-activation ResNet-34 (basic blocks).")
+preact_resnet50 = register_variant(
+    "preact_resnet50", preact_resnet, depth=50, params=25_613_800, paper=PAPER,
+    summary="Pre-activation ResNet-50 (bottleneck blocks).",
+    notes="As ``keras.applications.ResNet50V2``.")
+preact_resnet101 = register_variant(
+    "preact_resnet101", preact_resnet, depth=101, params=44_675_560, paper=PAPER,
+    summary="Pre-activation ResNet-101 (bottleneck blocks).",
+    notes="As ``keras.applications.ResNet101V2``.")
+preact_resnet152 = register_variant(
+    "preact_resnet152", preact_resnet, depth=152, params=60_380_648, paper=PAPER,
+    summary="Pre-activation ResNet-152 (bottleneck blocks).",
+    notes="As ``keras.applications.ResNet152V2``.")
+preact_resnet20 = register_variant(
+    "preact_resnet20", preact_resnet_cifar, depth=20, params=273_658, paper=PAPER,
+    summary="Pre-activation ResNet-20 for CIFAR-10 (basic blocks, n = 3).")
+preact_resnet110 = register_variant(
+    "preact_resnet110", preact_resnet_cifar, depth=110, params=1_738_618,
+    paper=f"{PAPER}, Table 2 (1.7M)",
+    summary="Pre-activation ResNet-110 for CIFAR-10 (basic blocks, n = 18).")
+preact_resnet164 = register_variant(
+    "preact_resnet164", preact_resnet_cifar, depth=164, bottleneck=True, params=1_727_482,
+    trainable=1_703_258, paper=f"{PAPER}, Table 2 (1.7M)",
+    summary="Pre-activation ResNet-164 for CIFAR-10 (bottleneck blocks, n = 18).")

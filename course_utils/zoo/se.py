@@ -20,6 +20,7 @@ import functools
 import keras
 from keras import layers
 
+from course_utils.registry import register_model
 from course_utils.zoo.resnet import resnet
 from course_utils.zoo.resnet_cifar import resnet_cifar
 
@@ -41,6 +42,8 @@ def se_block(x, *, ratio: int = 16, name: str):
     return layers.Multiply(name=f"{name}_scale")([x, s])
 
 
+@register_model(paper="Hu et al., CVPR 2018, Table 1",
+                params=28_167_704)
 def se_resnet50(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True,
                 pooling=None, classifier_activation="softmax", ratio=16, use_bias=True,
                 name="se_resnet50") -> keras.Model:
@@ -55,15 +58,16 @@ def se_resnet50(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True
 
     Notes
     -----
-    28,167,704 parameters at 224x224x3 and 1000 classes (Keras convention, as
-    :func:`resnet50` plus 2,530,992 for the SE blocks). With ``use_bias=False``,
-    28,088,024 trainable: the paper's 28.09M (torchvision convention).
+    :func:`resnet50`'s count plus 2,530,992 for the SE blocks (Keras convention). With
+    ``use_bias=False``, 28,088,024 trainable: the paper's 28.09M (torchvision convention).
     """
     return resnet(50, input_shape, num_classes, include_top=include_top, pooling=pooling,
                   classifier_activation=classifier_activation, use_bias=use_bias,
                   attention=functools.partial(se_block, ratio=ratio), name=name)
 
 
+@register_model(paper="Hu et al., CVPR 2018, on ResNet-20",
+                params=275_508)
 def se_resnet20(input_shape=(32, 32, 3), num_classes=10, *, include_top=True,
                 pooling=None, classifier_activation="softmax", ratio=8,
                 name="se_resnet20") -> keras.Model:
@@ -75,8 +79,7 @@ def se_resnet20(input_shape=(32, 32, 3), num_classes=10, *, include_top=True,
 
     Notes
     -----
-    275,508 parameters at 32x32x3 and 10 classes (271,098 for ResNet-20 plus 4,410
-    for the SE blocks at ``ratio=8``).
+    :func:`resnet20`'s count plus 4,410 for the SE blocks at ``ratio=8``.
     """
     return resnet_cifar(20, input_shape, num_classes, include_top=include_top,
                         pooling=pooling, classifier_activation=classifier_activation,

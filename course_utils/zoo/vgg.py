@@ -16,6 +16,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from course_utils.registry import register_variant
 from course_utils.zoo._common import BN_EPSILON, check_head_args, global_pool, make_input
 from course_utils.zoo.alexnet import LocalResponseNormalization
 
@@ -147,169 +148,42 @@ def vgg(config="D", input_shape=(224, 224, 3), num_classes=1000, *, include_top=
     return keras.Model(inputs, x, name=name)
 
 
-def vgg11(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True, pooling=None,
-          classifier_activation="softmax", name="vgg11") -> keras.Model:
-    """VGG configuration A (11 weight layers).
+PAPER = "Simonyan & Zisserman, ICLR 2015, Table 1"
+_BN_PAPER = f"{PAPER}, with batch norm"
+_BN_NOTE = "The rest of the count beyond the trainable (torchvision) one is batch-norm statistics."
 
-    References
-    ----------
-    Simonyan & Zisserman, ICLR 2015, Table 1.
-
-    Notes
-    -----
-    132,863,336 parameters at 224x224x3 and 1000 classes.
-    """
-    return vgg("A", input_shape, num_classes, include_top=include_top, pooling=pooling,
-               classifier_activation=classifier_activation, name=name)
-
-
-def vgg11_lrn(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True,
-              pooling=None, classifier_activation="softmax", name="vgg11_lrn") -> keras.Model:
-    """VGG configuration A-LRN: A with local response normalisation after conv1.
-
-    References
-    ----------
-    Simonyan & Zisserman, ICLR 2015, Table 1.
-
-    Notes
-    -----
-    132,863,336 parameters at 224x224x3 and 1000 classes (LRN has none).
-    """
-    return vgg("A-LRN", input_shape, num_classes, include_top=include_top, pooling=pooling,
-               classifier_activation=classifier_activation, name=name)
-
-
-def vgg13(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True, pooling=None,
-          classifier_activation="softmax", name="vgg13") -> keras.Model:
-    """VGG configuration B (13 weight layers).
-
-    References
-    ----------
-    Simonyan & Zisserman, ICLR 2015, Table 1.
-
-    Notes
-    -----
-    133,047,848 parameters at 224x224x3 and 1000 classes.
-    """
-    return vgg("B", input_shape, num_classes, include_top=include_top, pooling=pooling,
-               classifier_activation=classifier_activation, name=name)
-
-
-def vgg16c(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True, pooling=None,
-           classifier_activation="softmax", name="vgg16c") -> keras.Model:
-    """VGG configuration C: 16 weight layers, the third conv of blocks 3-5 is 1x1.
-
-    References
-    ----------
-    Simonyan & Zisserman, ICLR 2015, Table 1.
-
-    Notes
-    -----
-    133,638,952 parameters at 224x224x3 and 1000 classes.
-    """
-    return vgg("C", input_shape, num_classes, include_top=include_top, pooling=pooling,
-               classifier_activation=classifier_activation, name=name)
-
-
-def vgg16(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True, pooling=None,
-          classifier_activation="softmax", name="vgg16") -> keras.Model:
-    """VGG configuration D, VGG-16 (layer names as ``keras.applications.VGG16``).
-
-    References
-    ----------
-    Simonyan & Zisserman, ICLR 2015, Table 1.
-
-    Notes
-    -----
-    138,357,544 parameters at 224x224x3 and 1000 classes, as Keras Applications.
-    """
-    return vgg("D", input_shape, num_classes, include_top=include_top, pooling=pooling,
-               classifier_activation=classifier_activation, name=name)
-
-
-def vgg19(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True, pooling=None,
-          classifier_activation="softmax", name="vgg19") -> keras.Model:
-    """VGG configuration E, VGG-19 (layer names as ``keras.applications.VGG19``).
-
-    References
-    ----------
-    Simonyan & Zisserman, ICLR 2015, Table 1.
-
-    Notes
-    -----
-    143,667,240 parameters at 224x224x3 and 1000 classes, as Keras Applications.
-    """
-    return vgg("E", input_shape, num_classes, include_top=include_top, pooling=pooling,
-               classifier_activation=classifier_activation, name=name)
-
-
-def vgg11_bn(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True, pooling=None,
-             classifier_activation="softmax", name="vgg11_bn") -> keras.Model:
-    """VGG configuration A with batch norm after every convolution (biases kept).
-
-    References
-    ----------
-    Simonyan & Zisserman, ICLR 2015; Ioffe & Szegedy, ICML 2015 (batch norm).
-
-    Notes
-    -----
-    132,874,344 parameters at 224x224x3 and 1000 classes, of which 132,868,840 are
-    trainable (the torchvision count); the rest are batch-norm moving statistics.
-    """
-    return vgg("A", input_shape, num_classes, include_top=include_top, pooling=pooling,
-               classifier_activation=classifier_activation, batch_norm=True, name=name)
-
-
-def vgg13_bn(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True, pooling=None,
-             classifier_activation="softmax", name="vgg13_bn") -> keras.Model:
-    """VGG configuration B with batch norm after every convolution (biases kept).
-
-    References
-    ----------
-    Simonyan & Zisserman, ICLR 2015; Ioffe & Szegedy, ICML 2015 (batch norm).
-
-    Notes
-    -----
-    133,059,624 parameters at 224x224x3 and 1000 classes, of which 133,053,736 are
-    trainable (the torchvision count); the rest are batch-norm moving statistics.
-    """
-    return vgg("B", input_shape, num_classes, include_top=include_top, pooling=pooling,
-               classifier_activation=classifier_activation, batch_norm=True, name=name)
-
-
-def vgg16_bn(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True, pooling=None,
-             classifier_activation="softmax", name="vgg16_bn") -> keras.Model:
-    """VGG configuration D with batch norm after every convolution (biases kept).
-
-    References
-    ----------
-    Simonyan & Zisserman, ICLR 2015; Ioffe & Szegedy, ICML 2015 (batch norm).
-
-    Notes
-    -----
-    138,374,440 parameters at 224x224x3 and 1000 classes, of which 138,365,992 are
-    trainable (the torchvision count); the rest are batch-norm moving statistics.
-    """
-    return vgg("D", input_shape, num_classes, include_top=include_top, pooling=pooling,
-               classifier_activation=classifier_activation, batch_norm=True, name=name)
-
-
-def vgg19_bn(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True, pooling=None,
-             classifier_activation="softmax", name="vgg19_bn") -> keras.Model:
-    """VGG configuration E with batch norm after every convolution (biases kept).
-
-    References
-    ----------
-    Simonyan & Zisserman, ICLR 2015; Ioffe & Szegedy, ICML 2015 (batch norm).
-
-    Notes
-    -----
-    143,689,256 parameters at 224x224x3 and 1000 classes, of which 143,678,248 are
-    trainable (the torchvision count); the rest are batch-norm moving statistics.
-    """
-    return vgg("E", input_shape, num_classes, include_top=include_top, pooling=pooling,
-               classifier_activation=classifier_activation, batch_norm=True, name=name)
-
+vgg11 = register_variant("vgg11", vgg, config="A", paper=PAPER, params=132_863_336,
+                         summary="VGG configuration A (11 weight layers).")
+vgg11_lrn = register_variant("vgg11_lrn", vgg, config="A-LRN", paper=PAPER, params=132_863_336,
+                             summary="VGG configuration A-LRN: A with local response "
+                                     "normalisation after conv1 (which has no parameters).")
+vgg13 = register_variant("vgg13", vgg, config="B", paper=PAPER, params=133_047_848,
+                         summary="VGG configuration B (13 weight layers).")
+vgg16c = register_variant("vgg16c", vgg, config="C", paper=PAPER, params=133_638_952,
+                          summary="VGG configuration C: 16 weight layers, the third conv of "
+                                  "blocks 3-5 is 1x1.")
+vgg16 = register_variant("vgg16", vgg, config="D", paper=PAPER, params=138_357_544,
+                         summary="VGG configuration D, VGG-16 (layer names and count as "
+                                 "``keras.applications.VGG16``).")
+vgg19 = register_variant("vgg19", vgg, config="E", paper=PAPER, params=143_667_240,
+                         summary="VGG configuration E, VGG-19 (layer names and count as "
+                                 "``keras.applications.VGG19``).")
+vgg11_bn = register_variant("vgg11_bn", vgg, config="A", batch_norm=True, paper=_BN_PAPER,
+                            params=132_874_344, trainable=132_868_840, notes=_BN_NOTE,
+                            summary="VGG configuration A with batch norm after every "
+                                    "convolution (biases kept).")
+vgg13_bn = register_variant("vgg13_bn", vgg, config="B", batch_norm=True, paper=_BN_PAPER,
+                            params=133_059_624, trainable=133_053_736, notes=_BN_NOTE,
+                            summary="VGG configuration B with batch norm after every "
+                                    "convolution (biases kept).")
+vgg16_bn = register_variant("vgg16_bn", vgg, config="D", batch_norm=True, paper=_BN_PAPER,
+                            params=138_374_440, trainable=138_365_992, notes=_BN_NOTE,
+                            summary="VGG configuration D with batch norm after every "
+                                    "convolution (biases kept).")
+vgg19_bn = register_variant("vgg19_bn", vgg, config="E", batch_norm=True, paper=_BN_PAPER,
+                            params=143_689_256, trainable=143_678_248, notes=_BN_NOTE,
+                            summary="VGG configuration E with batch norm after every "
+                                    "convolution (biases kept).")
 
 
 def vgg_cifar(config="D", input_shape=(32, 32, 3), num_classes=10, *, include_top=True,
@@ -330,33 +204,10 @@ def vgg_cifar(config="D", input_shape=(32, 32, 3), num_classes=10, *, include_to
                bn_momentum=bn_momentum, name=name or f"vgg_cifar_{config.lower().replace('-', '_')}")
 
 
-def vgg11_cifar(input_shape=(32, 32, 3), num_classes=10, *, include_top=True, pooling=None,
-                classifier_activation="softmax", name="vgg11_cifar") -> keras.Model:
-    """VGG configuration A for 32x32 images (see :func:`vgg_cifar`).
-
-    References
-    ----------
-    Simonyan & Zisserman, ICLR 2015; scaled for CIFAR-10 with batch norm.
-
-    Notes
-    -----
-    9,236,618 parameters at 32x32x3 and 10 classes (9,231,114 trainable).
-    """
-    return vgg_cifar("A", input_shape, num_classes, include_top=include_top, pooling=pooling,
-                     classifier_activation=classifier_activation, name=name)
-
-
-def vgg16_cifar(input_shape=(32, 32, 3), num_classes=10, *, include_top=True, pooling=None,
-                classifier_activation="softmax", name="vgg16_cifar") -> keras.Model:
-    """VGG configuration D for 32x32 images (see :func:`vgg_cifar`).
-
-    References
-    ----------
-    Simonyan & Zisserman, ICLR 2015; scaled for CIFAR-10 with batch norm.
-
-    Notes
-    -----
-    14,736,714 parameters at 32x32x3 and 10 classes (14,728,266 trainable).
-    """
-    return vgg_cifar("D", input_shape, num_classes, include_top=include_top, pooling=pooling,
-                     classifier_activation=classifier_activation, name=name)
+_CIFAR_PAPER = "Simonyan & Zisserman 2015, for 32x32, BN"
+vgg11_cifar = register_variant("vgg11_cifar", vgg_cifar, config="A", paper=_CIFAR_PAPER,
+                               params=9_236_618, trainable=9_231_114,
+                               summary="VGG configuration A for 32x32 images.")
+vgg16_cifar = register_variant("vgg16_cifar", vgg_cifar, config="D", paper=_CIFAR_PAPER,
+                               params=14_736_714, trainable=14_728_266,
+                               summary="VGG configuration D for 32x32 images.")

@@ -32,6 +32,7 @@ import numpy as np
 from keras import layers
 
 from course_utils import augment
+from course_utils.registry import register_model
 from course_utils.train import schedules
 from course_utils.train.inputs import image_input
 from course_utils.train.losses import classification_loss
@@ -82,6 +83,8 @@ def whitening_filters(images: np.ndarray, *, patch: int = 2, epsilon: float = 1e
     return filters.reshape(patch, patch, channels, -1).astype(np.float32)
 
 
+@register_model(paper="the course, after the CIFAR-10 speed runs (Page; Jordan)", params=570_922,
+                task="classify-only")
 def fast_cifar_net(input_shape: Sequence[int] = (32, 32, 3), num_classes: int = 10, *,
                    widths: Sequence[int] = (64, 128, 128), whitening: np.ndarray | None = None,
                    mean: Sequence[float] = (0.4914, 0.4822, 0.4465),
@@ -113,9 +116,9 @@ def fast_cifar_net(input_shape: Sequence[int] = (32, 32, 3), num_classes: int = 
 
     Notes
     -----
-    570,922 parameters at the defaults, 569,354 of them trainable (with whitening, the
-    288 weights of the 2x2 filters are frozen; the batch norms' 1,280 moving statistics
-    are never trained), and 54,223,904 MACs per image (``course_utils.complexity``).
+    With whitening, the 288 weights of the 2x2 filters are frozen, and the batch norms'
+    1,280 moving statistics are never trained; 54,223,904 MACs per image at the defaults
+    (``course_utils.complexity``).
 
     References
     ----------

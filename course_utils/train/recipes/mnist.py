@@ -38,6 +38,7 @@ import keras
 import numpy as np
 from keras import layers
 
+from course_utils.registry import register_model
 from course_utils.train import schedules
 from course_utils.train.inputs import image_input
 from course_utils.train.recipe import Recipe, steps_per_epoch
@@ -45,6 +46,8 @@ from course_utils.train.recipe import Recipe, steps_per_epoch
 __all__ = ["fast_convnet", "fast_mnist_recipe", "keras_io_convnet", "keras_io_mnist_recipe"]
 
 
+@register_model(paper="the course (lesson 06): a CPU-fast LeNet-family net", params=409_434,
+                task="classify-only")
 def fast_convnet(input_shape=(28, 28, 1), num_classes=10, *, filters: Sequence[int] = (16, 32),
                  dense_units: int = 256, bn_momentum: float = 0.9,
                  name: str = "fast_convnet") -> keras.Model:
@@ -129,9 +132,11 @@ def fast_mnist_recipe(num_train_images: int = 60_000, *, epochs: int = 2, batch_
                                f"{batch_size}, uint8 input"))
 
 
+@register_model(paper="keras-io, \"Simple MNIST convnet\" (Chollet)", params=34_826,
+                task="classify-only")
 def keras_io_convnet(input_shape=(28, 28, 1), num_classes=10, *,
                      name: str = "keras_io_convnet") -> keras.Model:
-    """The keras-io "Simple MNIST convnet": 34,826 parameters at 28x28x1, 2.44 M MACs.
+    """The keras-io "Simple MNIST convnet": 2.44 M MACs at 28x28x1.
 
     Conv 32 3x3 ReLU - max pool - Conv 64 3x3 ReLU - max pool - flatten - dropout 0.5 -
     Dense softmax, on float32 images in [0, 1].
