@@ -151,7 +151,7 @@ def test_a_built_wheel_runs_a_lesson_outside_the_clone(tmp_path):
     outside.mkdir()
     (outside / "14_efficient_networks.ipynb").write_bytes(
         (ROOT / "notebooks" / "14_efficient_networks.ipynb").read_bytes())
-    env = {k: v for k, v in os.environ.items() if k != "COURSE_NOTEBOOK_DIR"}
+    env = {k: v for k, v in os.environ.items() if k not in ("COURSE_NOTEBOOK_DIR", "PYTHONPATH")}
     env.update(COURSE_PROFILE="fast", PATH=f"{venv / 'bin'}:{env['PATH']}")
     where = subprocess.run([str(python), "-c", "import course_utils; print(course_utils.__file__)"],
                            cwd=outside, env=env, capture_output=True, text=True, check=True)
