@@ -137,3 +137,33 @@ def test_a_member_too_large_for_memory_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(_manifest, "MAX_MEMBER_BYTES", 1_000)
     with pytest.raises(data.DatasetCorrupt, match=r"member top/recordings/0_a_0\.wav claims 2,000"):
         list(_manifest.archive_members(archive, "recordings/*.wav"))
+
+
+def test_member_paths_are_mapped_as_the_readers_find_them():
+    relpath = _manifest.member_relpath
+    # any wrapper depth, or none: the reader finds recordings/ wherever it is
+    for name in ("recordings/0_a_0.wav", "fsdd-master/recordings/0_a_0.wav",
+                 "./a/b/recordings/0_a_0.wav"):
+        assert relpath(name, "recordings/*.wav") == "recordings/0_a_0.wav"
+    assert relpath("cifar-10-images/train/cat/0001.png", "*/*/*") == "train/cat/0001.png"
+    assert relpath("train/cat/0001.png", "*/*/*") == "train/cat/0001.png"
+    # what the readers skip is skipped: macOS copies, hidden files, other files
+    for name in ("__MACOSX/recordings/._0_a_0.wav", "top/recordings/.0_a_0.wav",
+                 "top/README.md", "top/acquire_data/say.py"):
+        assert relpath(name, "recordings/*.wav") is None
+
+
+def test_an_archive_without_a_wrapper_folder_is_accepted_and_a_doubled_one_refused(
+        unpacked_fsdd, isolated_data):
+    archive = isolated_data / "free-spoken-digit-dataset.tar.gz"
+    subprocess.run(["tar", "czf", str(archive), "-C", str(unpacked_fsdd), "recordings"],
+                   check=True)
+    shutil.move(unpacked_fsdd, isolated_data / "elsewhere")
+    assert len(data.load("spoken_digits").x_train) == 2_700
+    # the same recordings twice, at two depths: the reader would read 6,000 recordings
+    # (--hard-dereference: stored as files, not as links to the first copy, which no reader reads)
+    subprocess.run(["tar", "czf", str(archive), "--hard-dereference",
+                    "-C", str(isolated_data / "elsewhere"), "recordings",
+                    "-C", str(isolated_data), "elsewhere/recordings"], check=True)
+    with pytest.raises(data.DatasetCorrupt, match=r"both recordings/\S+\.wav: the archive holds two"):
+        data.load("spoken_digits")

@@ -93,21 +93,44 @@ def write_manifest(files: Iterator[tuple[str, bytes]], out: os.PathLike | str, p
     return len(rows)
 
 
+def member_relpath(name: str, pattern: str) -> str | None:
+    """The manifest path of archive member ``name``, or None when the loader ignores it.
+
+    The readers find their files at any depth (``recordings/0_jackson_0.wav`` with or
+    without a wrapper folder such as ``free-spoken-digit-dataset-master/``), so the path
+    is the member's last components, as many as ``pattern`` has (``recordings/*.wav``: 2;
+    ``*/*/*``: 3). Hidden files and macOS's ``__MACOSX`` copies are ignored, as the
+    readers ignore them.
+    """
+    parts = [p for p in name.split("/") if p not in ("", ".")]
+    depth = pattern.count("/") + 1
+    if len(parts) < depth or any(p.startswith(".") or p == "__MACOSX" for p in parts):
+        return None
+    relpath = "/".join(parts[-depth:])
+    return relpath if fnmatch.fnmatchcase(relpath, pattern) else None
+
+
 def archive_members(path: pathlib.Path, pattern: str) -> Iterator[tuple[str, bytes]]:
     """``(relpath, content)`` of each file of a tar archive that matches ``pattern``.
 
-    ``relpath`` drops the archive's top folder (``cifar-10-images/train/...`` ->
-    ``train/...``). A member over :data:`MAX_MEMBER_BYTES` raises :class:`DatasetCorrupt`.
+    ``relpath`` is :func:`member_relpath`'s (``cifar-10-images/train/cat/0001.png`` ->
+    ``train/cat/0001.png``, whatever the wrapper folders). A member over
+    :data:`MAX_MEMBER_BYTES` raises :class:`DatasetCorrupt`, and so does a second member
+    with the same path (the loader would read both).
     """
+    seen: dict[str, str] = {}
     try:
         with tarfile.open(path, "r:*") as tar:
             for member in tar:
                 if not member.isfile():
                     continue
-                parts = [p for p in member.name.split("/") if p not in ("", ".")]
-                relpath = "/".join(parts[1:])
-                if len(parts) < 2 or not fnmatch.fnmatchcase(relpath, pattern):
+                relpath = member_relpath(member.name, pattern)
+                if relpath is None:
                     continue
+                if relpath in seen:
+                    raise DatasetCorrupt(f"{path}: members {seen[relpath]} and {member.name} are "
+                                         f"both {relpath}: the archive holds two copies.")
+                seen[relpath] = member.name
                 if member.size > MAX_MEMBER_BYTES:
                     raise DatasetCorrupt(f"{path}: member {member.name} claims {member.size:,} "
                                          f"bytes (at most {MAX_MEMBER_BYTES:,} expected).")
