@@ -392,3 +392,54 @@ def test_autograde_guard_turns_a_runaway_allocation_into_memory_error():
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["True", "to stderr", "MemoryError"]
     assert result.stderr == ""
+
+
+# --- check_same_network: a network written in Keras against the zoo's ----------------------
+def _lenet5_modern_written_out(pool="max", activation="relu", c3_filters=16):
+    """The modern LeNet-5 (ReLU, max pooling) as a student writes it, for 28x28 inputs."""
+    pooling = keras.layers.MaxPooling2D if pool == "max" else keras.layers.AveragePooling2D
+    return keras.Sequential([
+        keras.Input((28, 28, 1)), keras.layers.ZeroPadding2D(2),
+        keras.layers.Conv2D(6, 5, activation=activation), pooling(2),
+        keras.layers.Conv2D(c3_filters, 5, activation=activation), pooling(2),
+        keras.layers.Conv2D(120, 5, activation=activation), keras.layers.Flatten(),
+        keras.layers.Dense(84, activation=activation), keras.layers.Dense(10, activation="softmax")])
+
+
+@pytest.fixture(scope="module")
+def lenet_reference():
+    from course_utils import zoo
+
+    keras.utils.set_random_seed(0)
+    return zoo.lenet5_modern(input_shape=(28, 28, 1))
+
+
+def test_same_network_passes_the_right_network_and_keeps_its_weights(lenet_reference):
+    mine = _lenet5_modern_written_out()
+    before = [w.copy() for w in mine.get_weights()]
+    x = np.random.default_rng(0).random((4, 28, 28, 1), dtype=np.float32)
+    grading.check_same_network(mine, lenet_reference, x)
+    assert all(np.array_equal(a, b) for a, b in zip(before, mine.get_weights()))
+    assert grading.check(mine, lenet_reference, inputs=x, name="your LeNet-5")
+
+
+def test_same_network_names_the_first_weight_that_differs(lenet_reference):
+    x = np.zeros((2, 28, 28, 1), np.float32)
+    with pytest.raises(GradingError, match=r"first weight that differs is .*\(5, 5, 6, 12\).*"
+                                           r"\(5, 5, 6, 16\)"):
+        grading.check_same_network(_lenet5_modern_written_out(c3_filters=12), lenet_reference, x)
+
+
+def test_same_network_with_the_same_weights_but_another_function(lenet_reference):
+    x = np.random.default_rng(1).random((4, 28, 28, 1), dtype=np.float32)
+    for wrong in (_lenet5_modern_written_out(pool="average"),
+                  _lenet5_modern_written_out(activation="tanh")):
+        with pytest.raises(GradingError, match="computes another function.*activations, pooling"):
+            grading.check_same_network(wrong, lenet_reference, x)
+
+
+def test_same_network_counts_a_missing_layer(lenet_reference):
+    short = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.ZeroPadding2D(2),
+                              keras.layers.Conv2D(6, 5, activation="relu")])
+    with pytest.raises(GradingError, match="weight tensors, the reference 10: the reference also has"):
+        grading.check_same_network(short, lenet_reference, np.zeros((1, 28, 28, 1), np.float32))

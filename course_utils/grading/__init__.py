@@ -17,7 +17,7 @@ Submodules
 ----------
 shape_checks  GradingError, check_shape
 values    check_array, check_value
-models    check_model (imports Keras on first use)
+models    check_model, check_same_network (import Keras on first use)
 scoring   check, Part, part, points, Checker
 autograde autograde_guard, the setup cell's guard while nbgrader autogrades
 """
@@ -25,12 +25,13 @@ autograde autograde_guard, the setup cell's guard while nbgrader autogrades
 from __future__ import annotations
 
 from course_utils.grading.autograde import autograde_guard
-from course_utils.grading.models import check_model
+from course_utils.grading.models import check_model, check_same_network
 from course_utils.grading.scoring import Checker, Part, check, part, points
 from course_utils.grading.shape_checks import GradingError, check_shape
 from course_utils.grading.values import check_array, check_value
 
 __all__ = [
     "GradingError", "check_shape", "check_array", "check_value", "check_model",
+    "check_same_network",
     "check", "Part", "part", "points", "Checker", "autograde_guard",
 ]

@@ -16,7 +16,7 @@ import numpy as np
 
 from course_utils.grading.shape_checks import GradingError, _fmt, _same, _shape_message
 
-__all__ = ["check_model"]
+__all__ = ["check_model", "check_same_network"]
 
 
 _ALIASES = {"MaxPool2D": "MaxPooling2D", "AvgPool2D": "AveragePooling2D",
@@ -181,3 +181,74 @@ def check_model(model: Any, *, input_shape: Sequence[int | None],
             raise GradingError(f"expected {params:,} parameters, got {got_params:,}: "
                                f"{_params_hint(layers, got_params, params)}\n"
                                f"parameters per layer: {per_layer}")
+
+
+def _weight_owners(model: Any) -> list[tuple[str, Any]]:
+    """``(layer name / weight name, variable)`` of every weight, in ``get_weights`` order."""
+    owners = {}
+    for layer in _model_layers(model):
+        for weight in layer.weights:
+            owners.setdefault(id(weight), f"{layer.name}/{weight.name}")
+    return [(owners.get(id(w), w.name), w) for w in model.weights]
+
+
+def check_same_network(model: Any, reference: Any, inputs: Any, *, atol: float = 1e-5,
+                       rtol: float = 1e-5, name: str = "your network") -> None:
+    """Check that ``model`` is the network ``reference`` is: same weights, same function.
+
+    Three checks, the first failure reported: the same number of parameters, the same
+    weight shapes in the same order (so that the reference's weights fit), and, with the
+    reference's weights copied in, the same outputs on ``inputs`` (inference mode) within
+    ``atol`` and ``rtol``. ``model``'s own weights are put back afterwards; ``reference``
+    is not changed.
+
+    Raises
+    ------
+    GradingError
+        Naming the first weight whose shape differs (with its layer), or the outputs that
+        differ, and what to look at.
+    """
+    import keras
+
+    for value, label in ((model, name), (reference, "the reference")):
+        if not isinstance(value, keras.Model):
+            raise GradingError(f"expected {label} to be a keras.Model, got {type(value).__name__}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            model(inputs[:1], training=False)
+        except Exception as exc:
+            raise GradingError(f"{name} cannot run on inputs of shape "
+                               f"{_fmt(np.shape(inputs))}: {_first_line(exc)}") from None
+    got, want = int(model.count_params()), int(reference.count_params())
+    mine, theirs = _weight_owners(model), _weight_owners(reference)
+    for (my_name, my_weight), (ref_name, ref_weight) in zip(mine, theirs):
+        if tuple(my_weight.shape) != tuple(ref_weight.shape):
+            raise GradingError(
+                f"{name} has {got:,} parameters, the reference {want:,}; the first weight that "
+                f"differs is {my_name} of shape {tuple(my_weight.shape)}, where the reference "
+                f"has {ref_name} of shape {tuple(ref_weight.shape)}: check that layer's filters, "
+                f"kernel size, units or input channels")
+    if len(mine) != len(theirs):
+        extra = ([n for n, _ in mine[len(theirs):]] if len(mine) > len(theirs)
+                 else [n for n, _ in theirs[len(mine):]])
+        whose = name if len(mine) > len(theirs) else "the reference"
+        raise GradingError(f"{name} has {len(mine)} weight tensors, the reference "
+                           f"{len(theirs)}: {whose} also has {', '.join(extra[:4])}: a layer "
+                           f"missing or one too many (a bias left on or off?)")
+    saved = model.get_weights()
+    try:
+        model.set_weights(reference.get_weights())
+        ours = keras.ops.convert_to_numpy(model(inputs, training=False))
+        expected = keras.ops.convert_to_numpy(reference(inputs, training=False))
+    finally:
+        model.set_weights(saved)
+    if ours.shape != expected.shape:
+        raise GradingError(f"{name} outputs shape {_fmt(ours.shape)}, the reference "
+                           f"{_fmt(expected.shape)}")
+    if not np.allclose(ours, expected, atol=atol, rtol=rtol):
+        worst = float(np.max(np.abs(ours - expected)))
+        raise GradingError(f"{name} has the reference's weights but computes another function "
+                           f"(largest output difference {worst:.3g}): the weights fit, so look at "
+                           f"what has none: activations, pooling type, padding, the order of "
+                           f"the layers")

@@ -15,19 +15,24 @@ from typing import Any
 
 import numpy as np
 
-from course_utils.grading.models import check_model
+from course_utils.grading.models import check_model, check_same_network
 from course_utils.grading.shape_checks import GradingError, check_shape  # noqa: F401 (doctest)
 from course_utils.grading.values import check_array, check_value
 
 __all__ = ["check", "Part", "part", "points", "Checker"]
 
 
+def _is_model(value: Any) -> bool:
+    return hasattr(value, "count_params") and hasattr(value, "layers")  # a keras.Model
+
+
 def check(actual: Any, expected: Any = None, *, name: str | None = None,
           raise_error: bool = False, **kwargs: Any) -> bool:
     """Check a lesson exercise and print ``✓ correct`` or what to fix.
 
-    Dispatches on the answer: a Keras model goes to :func:`check_model`
-    (``expected`` unused, pass its keyword arguments), an array-like
+    Dispatches on the answer: a Keras model with a Keras model ``expected`` goes to
+    :func:`check_same_network` (pass ``inputs=``), a Keras model alone to
+    :func:`check_model` (pass its keyword arguments), an array-like
     ``expected`` to :func:`check_array`, a scalar to :func:`check_value`.
 
     Parameters
@@ -47,7 +52,9 @@ def check(actual: Any, expected: Any = None, *, name: str | None = None,
     """
     label = {} if name is None else {"name": name}
     try:
-        if hasattr(actual, "count_params") and hasattr(actual, "layers"):  # a keras.Model
+        if _is_model(actual) and _is_model(expected):
+            check_same_network(actual, expected, **label, **kwargs)
+        elif _is_model(actual):
             check_model(actual, **label, **kwargs)
         elif np.ndim(expected) > 0:
             check_array(actual, expected, **label, **kwargs)
