@@ -39,9 +39,6 @@ CONFIGS = {
           ["conv3-256"] * 4, ["conv3-512"] * 4, ["conv3-512"] * 4],
 }
 
-# Parameters at 224x224x3 and 1000 classes (Table 2 rounds them to 133/133/134/138/144M).
-PARAMETER_COUNTS = {"A": 132_863_336, "A-LRN": 132_863_336, "B": 133_047_848,
-                    "C": 133_638_952, "D": 138_357_544, "E": 143_667_240}
 
 
 def vgg_block(x, layer_specs, *, block: int, batch_norm: bool = False, width: float = 1.0,
@@ -115,7 +112,8 @@ def vgg(config="D", input_shape=(224, 224, 3), num_classes=1000, *, include_top=
 
     Notes
     -----
-    Parameter counts at 224x224x3 and 1000 classes: :data:`PARAMETER_COUNTS`.
+    Parameter counts at 224x224x3 and 1000 classes: the cards of ``vgg11`` (A) to ``vgg19``
+    (E), e.g. ``zoo.card("vgg16").params``.
     """
     if isinstance(config, str):
         if config not in CONFIGS:
