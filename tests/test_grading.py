@@ -443,3 +443,24 @@ def test_same_network_counts_a_missing_layer(lenet_reference):
                               keras.layers.Conv2D(6, 5, activation="relu")])
     with pytest.raises(GradingError, match="weight tensors, the reference 10: the reference also has"):
         grading.check_same_network(short, lenet_reference, np.zeros((1, 28, 28, 1), np.float32))
+
+
+def test_same_network_matches_branches_created_in_another_order():
+    from course_utils import zoo
+
+    def module(x, pool_branch_first):
+        def conv(t, f, k):
+            return keras.layers.Conv2D(f, k, padding="same", activation="relu")(t)
+        if pool_branch_first:   # the pooling branch created first, concatenated last
+            pool = conv(keras.layers.MaxPooling2D(3, strides=1, padding="same")(x), 32, 1)
+        b1, b3, b5 = conv(x, 64, 1), conv(conv(x, 96, 1), 128, 3), conv(conv(x, 16, 1), 32, 5)
+        if not pool_branch_first:
+            pool = conv(keras.layers.MaxPooling2D(3, strides=1, padding="same")(x), 32, 1)
+        return keras.layers.Concatenate()([b1, b3, b5, pool])
+
+    inputs = keras.Input((8, 8, 192))
+    reference = keras.Model(inputs, zoo.inception_module(inputs, 64, 96, 128, 16, 32, 32, name="3a"))
+    x = np.random.default_rng(0).random((2, 8, 8, 192), dtype=np.float32)
+    for first in (False, True):
+        mine_in = keras.Input((8, 8, 192))
+        grading.check_same_network(keras.Model(mine_in, module(mine_in, first)), reference, x)

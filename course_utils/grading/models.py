@@ -192,12 +192,48 @@ def _weight_owners(model: Any) -> list[tuple[str, Any]]:
     return [(owners.get(id(w), w.name), w) for w in model.weights]
 
 
+def _layer_groups(weights: list[tuple[str, Any]]) -> list[tuple[tuple, list[int]]]:
+    """Consecutive weights of one layer: ``(their shapes, their indices)`` per layer."""
+    groups: list[tuple[str, list[int]]] = []
+    for index, (owner, _) in enumerate(weights):
+        layer = owner.rsplit("/", 1)[0]
+        if groups and groups[-1][0] == layer:
+            groups[-1][1].append(index)
+        else:
+            groups.append((layer, [index]))
+    return [(tuple(tuple(weights[i][1].shape) for i in idx), idx) for _, idx in groups]
+
+
+def _match_weights(mine: list, theirs: list) -> list[int] | None:
+    """For each of ``mine``, the index of the reference weight it takes, or None.
+
+    The same shapes in the same order match one to one. Layers built in another order (an
+    Inception module's branches created in another sequence) match layer by layer when the
+    layers' weight shapes are the same set and no two layers have the same shapes, so that
+    the pairing is unambiguous.
+    """
+    if [tuple(w.shape) for _, w in mine] == [tuple(w.shape) for _, w in theirs]:
+        return list(range(len(mine)))
+    my_layers, their_layers = _layer_groups(mine), _layer_groups(theirs)
+    signatures = [sig for sig, _ in my_layers]
+    their_signatures = {sig: idx for sig, idx in their_layers}
+    if (sorted(signatures) != sorted(sig for sig, _ in their_layers)
+            or len(their_signatures) != len(their_layers)):
+        return None
+    order = [0] * len(mine)
+    for sig, idx in my_layers:
+        for mine_index, their_index in zip(idx, their_signatures[sig]):
+            order[mine_index] = their_index
+    return order
+
+
 def check_same_network(model: Any, reference: Any, inputs: Any, *, atol: float = 1e-5,
                        rtol: float = 1e-5, name: str = "your network") -> None:
     """Check that ``model`` is the network ``reference`` is: same weights, same function.
 
     Three checks, the first failure reported: the same number of parameters, the same
-    weight shapes in the same order (so that the reference's weights fit), and, with the
+    weight shapes in the same order (or the same layers created in another sequence, when
+    no two layers have the same weight shapes), so that the reference's weights fit, and, with the
     reference's weights copied in, the same outputs on ``inputs`` (inference mode) within
     ``atol`` and ``rtol``. ``model``'s own weights are put back afterwards; ``reference``
     is not changed.
@@ -222,23 +258,25 @@ def check_same_network(model: Any, reference: Any, inputs: Any, *, atol: float =
                                f"{_fmt(np.shape(inputs))}: {_first_line(exc)}") from None
     got, want = int(model.count_params()), int(reference.count_params())
     mine, theirs = _weight_owners(model), _weight_owners(reference)
-    for (my_name, my_weight), (ref_name, ref_weight) in zip(mine, theirs):
-        if tuple(my_weight.shape) != tuple(ref_weight.shape):
-            raise GradingError(
-                f"{name} has {got:,} parameters, the reference {want:,}; the first weight that "
-                f"differs is {my_name} of shape {tuple(my_weight.shape)}, where the reference "
-                f"has {ref_name} of shape {tuple(ref_weight.shape)}: check that layer's filters, "
-                f"kernel size, units or input channels")
-    if len(mine) != len(theirs):
+    order = _match_weights(mine, theirs)
+    if order is None:
+        for (my_name, my_weight), (ref_name, ref_weight) in zip(mine, theirs):
+            if tuple(my_weight.shape) != tuple(ref_weight.shape):
+                raise GradingError(
+                    f"{name} has {got:,} parameters, the reference {want:,}; the first weight that "
+                    f"differs is {my_name} of shape {tuple(my_weight.shape)}, where the reference "
+                    f"has {ref_name} of shape {tuple(ref_weight.shape)}: check that layer's filters, "
+                    f"kernel size, units or input channels")
         extra = ([n for n, _ in mine[len(theirs):]] if len(mine) > len(theirs)
                  else [n for n, _ in theirs[len(mine):]])
         whose = name if len(mine) > len(theirs) else "the reference"
         raise GradingError(f"{name} has {len(mine)} weight tensors, the reference "
                            f"{len(theirs)}: {whose} also has {', '.join(extra[:4])}: a layer "
                            f"missing or one too many (a bias left on or off?)")
+    reference_weights = reference.get_weights()
     saved = model.get_weights()
     try:
-        model.set_weights(reference.get_weights())
+        model.set_weights([reference_weights[j] for j in order])
         ours = keras.ops.convert_to_numpy(model(inputs, training=False))
         expected = keras.ops.convert_to_numpy(reference(inputs, training=False))
     finally:
