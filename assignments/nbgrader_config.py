@@ -35,3 +35,32 @@ c.Execute.execute_retries = 0
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearHiddenTests.enforce_metadata = True
 c.ClearOutput.enabled = True
+
+# Sandboxed grading (course_utils.grading.nbgrader_sandbox): the students' cells run in a
+# bubblewrap sandbox (no network, no course directory, a memory cap); the test cells run in
+# the grader's kernel, which alone counts the points. Each assignment lists the course's
+# references its exercises re-implement: they are unavailable in the sandbox.
+from course_utils.grading.nbgrader_sandbox import SandboxedExecute  # noqa: E402
+from nbgrader.converters.autograde import Autograde  # noqa: E402
+
+c.Autograde.autograde_preprocessors = [
+    SandboxedExecute if step.__name__ == "Execute" else step
+    for step in Autograde.autograde_preprocessors.default_value]
+c.SandboxedExecute.references = {
+    "a1_conv_forward": ["course_utils.scratch.conv2d", "course_utils.scratch.conv2d_naive",
+                        "course_utils.scratch.im2col", "course_utils.scratch.max_pool2d",
+                        "course_utils.scratch.avg_pool2d"],
+    "a2_conv_backward": ["course_utils.scratch.conv2d_backward",
+                         "course_utils.scratch.conv2d_backward_naive",
+                         "course_utils.scratch.max_pool2d_backward",
+                         "course_utils.scratch.avg_pool2d_backward",
+                         "course_utils.scratch.numerical_gradient",
+                         "course_utils.scratch.gradient_check"],
+    "a3_build_count": [],
+    "a4_convnet_numpy": ["course_utils.scratch.batch_norm", "course_utils.scratch.batch_norm_backward"],
+    "a5_resnet": ["course_utils.zoo.basic_block", "course_utils.zoo.bottleneck_block"],
+    "a6_transfer_gradcam": ["course_utils.augment.pca_color_statistics",
+                            "course_utils.visualize.grad_cam"],
+}
+# COURSE_ALLOW_UNISOLATED=1 grades without bubblewrap (see SandboxedExecute.allow_unisolated).
+c.SandboxedExecute.allow_unisolated = os.environ.get("COURSE_ALLOW_UNISOLATED") == "1"

@@ -1,0 +1,314 @@
+"""The student's side of sandboxed grading: run cells, answer calls, hold the objects.
+
+Started by :class:`course_utils.grading.sandbox.Sandbox` inside the isolation
+(``python -m course_utils.grading.worker``), it reads requests on its standard input and
+answers on its standard output, which it keeps for itself: the student's code prints into a
+buffer that travels back with each answer, and anything written to file descriptors 1 and 2
+goes to ``/dev/null``. Nothing here decides a grade: the worker only computes what the
+grader asks for, with the student's code, and sends back plain data (see :mod:`.codec`).
+
+Requests (``"op"``): ``seal`` (make references unavailable), ``run`` (a cell), ``get`` (a
+name of the student's namespace), ``call``, ``getattr``, ``setattr``, ``getitem``,
+``setitem``, ``keys``. During a ``call`` the worker may itself send ``callback`` requests,
+for functions the grader passed in as arguments; they are valid only during that call.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+import os
+import resource
+import sys
+import traceback
+import types
+from typing import Any
+
+from course_utils.grading.codec import (CodecError, Decoder, Encoder, read_message,
+                                        write_message)
+
+
+class ReferenceUnavailable(RuntimeError):
+    """The course's reference for an exercise is unavailable while it is graded."""
+
+
+def _stub(dotted: str):
+    def unavailable(*args, **kwargs):
+        raise ReferenceUnavailable(
+            f"{dotted} is the course's reference for what this exercise asks you to write: "
+            "it is unavailable while your work is graded. Write it yourself.")
+    unavailable.__name__ = dotted.rsplit(".", 1)[-1]
+    return unavailable
+
+
+class Worker:
+    def __init__(self, fd_in: int, fd_out: int):
+        from IPython.core.interactiveshell import InteractiveShell
+
+        self.fd_in, self.fd_out = fd_in, fd_out
+        self.shell = InteractiveShell.instance(colors="NoColor")
+        self.namespace = self.shell.user_ns
+        self.objects: dict[int, Any] = {}
+        self.callbacks_valid: set[int] = set()
+        self.memory_gib = float(os.environ.get("COURSE_GRADING_MEMORY_GIB", "4") or 0)
+        self.limited = False
+
+    # ------------------------------------------------------------------ plumbing
+    def send(self, header: dict, value: Any = None, **encoded: Any) -> None:
+        encoder = Encoder(handle=self.handle)
+        body = {**header}
+        if value is not None or "value" in header:
+            body["value"] = encoder.encode(value)
+        for key, item in encoded.items():
+            body[key] = encoder.encode(item)
+        write_message(self.fd_out, body, encoder.blobs)
+
+    def handle(self, value: Any) -> dict:
+        """Keep ``value`` here and send a handle to it."""
+        if isinstance(value, _Live):
+            value = value.value
+        key = id(value)
+        self.objects[key] = value
+        if isinstance(value, type):
+            kind = "class"
+        elif callable(value):
+            kind = "callable"
+        elif isinstance(value, dict):
+            kind = "dict"
+        else:
+            kind = "object"
+        name = getattr(value, "__qualname__", None) or type(value).__qualname__
+        return {"__handle__": key, "side": "sandbox", "kind": kind, "name": str(name)}
+
+    def resolve(self, data: dict) -> Any:
+        if data.get("side") == "sandbox":
+            key = int(data["__handle__"])
+            if key not in self.objects:
+                raise CodecError("a handle to an object that no longer exists")
+            return self.objects[key]
+        if data.get("side") == "grader":
+            return self._callback(int(data["__handle__"]), str(data.get("name", "function")))
+        if data.get("side") == "shared":
+            return self._shared(str(data["class"]), data.get("state"))
+        raise CodecError("a malformed handle")
+
+    def _callback(self, key: int, name: str):
+        def call_grader(*args, **kwargs):
+            if key not in self.callbacks_valid:
+                raise RuntimeError(f"{name} was passed to your function for one call only")
+            self.send({"op": "callback", "target": key}, args=list(args), kwargs=kwargs)
+            header, blobs = read_message(self.fd_in)
+            result = Decoder(blobs, handle=self.resolve).decode(header.get("value"))
+            if header.get("error"):
+                raise RuntimeError(header["error"])
+            return result
+        self.callbacks_valid.add(key)
+        call_grader.__name__ = name
+        return call_grader
+
+    def _shared(self, class_name: str, state: Any):
+        """An instance of a class the instructor's cells defined, with the grader's state."""
+        cls = self.namespace.get(class_name)
+        if not isinstance(cls, type):
+            raise CodecError(f"the class {class_name} is not defined in the notebook")
+        obj = cls()
+        decoded = Decoder([], handle=self.resolve).decode(state)
+        for key, value in (decoded or {}).items():
+            setattr(obj, key, value)
+        return obj
+
+    def limit_memory(self) -> None:
+        """Cap the address space (hard limit: the student's code cannot raise it)."""
+        if self.limited or self.memory_gib <= 0 or not sys.platform.startswith("linux"):
+            return
+        with open("/proc/self/status") as status:
+            in_use = next(int(line.split()[1]) * 1024 for line in status
+                          if line.startswith("VmSize"))
+        cap = in_use + int(self.memory_gib * 2**30)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+        self.limited = True
+
+    # ------------------------------------------------------------------ requests
+    def op_seal(self, request: dict) -> dict:
+        """Replace each reference, wherever the course's modules hold it, by a stub."""
+        sealed = []
+        for dotted in request.get("references", []):
+            module_name, _, attr = str(dotted).rpartition(".")
+            module = importlib.import_module(module_name)
+            original = getattr(module, attr)
+            stub = _stub(dotted)
+            for name, other in list(sys.modules.items()):
+                if not isinstance(other, types.ModuleType) or not name.startswith("course_utils"):
+                    continue
+                for key, value in list(vars(other).items()):
+                    if value is original:
+                        setattr(other, key, stub)
+            sealed.append(dotted)
+        return {"sealed": sealed}
+
+    def _snapshot(self) -> dict[str, int]:
+        return {k: id(v) for k, v in self.namespace.items()
+                if not k.startswith("_") and not isinstance(v, types.ModuleType)}
+
+    def op_run(self, request: dict) -> dict:
+        if not request.get("shared"):
+            self.limit_memory()
+        before = self._snapshot()
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
+            result = self.shell.run_cell(str(request["source"]), store_history=False,
+                                         silent=False)
+        error = result.error_before_exec or result.error_in_exec
+        after = self._snapshot()
+        assigned = sorted(k for k, v in after.items() if before.get(k) != v)
+        reply = {"stdout": buffer.getvalue()[-200_000:], "assigned": assigned}
+        if error is not None:
+            reply["error"] = {"ename": type(error).__name__, "evalue": str(error)[:2000]}
+        return reply
+
+    def op_get(self, request: dict) -> tuple[dict, Any]:
+        name = str(request["name"])
+        if name not in self.namespace:
+            raise NameError(f"name {name!r} is not defined")
+        return {}, self.namespace[name]
+
+    def _target(self, request: dict) -> Any:
+        key = int(request["target"])
+        if key not in self.objects:
+            raise CodecError("a handle to an object that no longer exists")
+        return self.objects[key]
+
+    def op_call(self, request: dict, blobs: list[bytes]) -> tuple[dict, Any]:
+        self.limit_memory()
+        target = self._target(request)
+        decoder = Decoder(blobs, handle=self.resolve)
+        args = decoder.decode(request.get("args", []))
+        kwargs = decoder.decode(request.get("kwargs", {"__dict__": []}))
+        buffer = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
+                value = target(*args, **kwargs)
+                value = self._symbolic(value, decoder)
+        finally:
+            self.callbacks_valid.clear()
+        after = [self._after(a) for a in args]
+        after_kw = {k: self._after(v) for k, v in kwargs.items()}
+        return {"stdout": buffer.getvalue()[-200_000:], "after": (after, after_kw)}, value
+
+    @staticmethod
+    def _symbolic(value: Any, decoder: Decoder) -> Any:
+        """Keras symbolic outputs computed from the grader's inputs cross as one model."""
+        import keras
+
+        leaves = keras.tree.flatten(value) if value is not None else []
+        if not leaves or not all(type(v).__name__ == "KerasTensor" for v in leaves):
+            return value
+        inputs = [decoder.inputs[i] for i in sorted(decoder.inputs)]
+        return {"__symbolic__": keras.Model(inputs, value), "inputs": sorted(decoder.inputs)}
+
+    def _after(self, value: Any) -> Any:
+        """What an argument became, for the grader to copy back (mutable kinds only)."""
+        import numpy as np
+        try:
+            import keras
+            if isinstance(value, keras.Model):
+                return {"weights": [np.asarray(w) for w in value.get_weights()]}
+        except ImportError:     # pragma: no cover
+            pass
+        if isinstance(value, (np.ndarray, dict, list)) and _plain(value):
+            return {"value": value}
+        if isinstance(value, (list, tuple)):
+            return {"items": [self._after(v) for v in value]}
+        if type(value).__module__ == "__main__" and not isinstance(value, type):
+            state = {k: v for k, v in vars(value).items() if _plain(v)}
+            return {"state": state}
+        return None
+
+    def op_getattr(self, request: dict) -> tuple[dict, Any]:
+        target = self._target(request)
+        value = getattr(target, str(request["attr"]))
+        if isinstance(value, dict):
+            return {"live": True}, _Live(value)
+        return {}, value
+
+    def op_setattr(self, request: dict, blobs: list[bytes]) -> tuple[dict, Any]:
+        value = Decoder(blobs, handle=self.resolve).decode(request.get("value"))
+        setattr(self._target(request), str(request["attr"]), value)
+        return {}, None
+
+    def op_getitem(self, request: dict, blobs: list[bytes]) -> tuple[dict, Any]:
+        key = Decoder(blobs, handle=self.resolve).decode(request.get("key"))
+        return {}, self._target(request)[key]
+
+    def op_setitem(self, request: dict, blobs: list[bytes]) -> tuple[dict, Any]:
+        decoder = Decoder(blobs, handle=self.resolve)
+        self._target(request)[decoder.decode(request.get("key"))] = decoder.decode(request.get("value"))
+        return {}, None
+
+    def op_keys(self, request: dict) -> tuple[dict, Any]:
+        return {}, list(self._target(request).keys())
+
+    def serve(self) -> None:
+        while True:
+            try:
+                request, blobs = read_message(self.fd_in)
+            except EOFError:
+                return
+            op = str(request.get("op"))
+            try:
+                if op == "seal":
+                    self.send({"ok": True, **self.op_seal(request)})
+                elif op == "run":
+                    self.send({"ok": True, **self.op_run(request)})
+                elif op in ("get", "getattr", "keys"):
+                    header, value = getattr(self, f"op_{op}")(request)
+                    self.send({"ok": True, **header}, value=value)
+                elif op in ("call", "setattr", "getitem", "setitem"):
+                    header, value = getattr(self, f"op_{op}")(request, blobs)
+                    after = header.pop("after", None)
+                    extra = {"after": after} if after is not None else {}
+                    self.send({"ok": True, **header}, value=value, **extra)
+                else:
+                    self.send({"ok": False, "error": f"unknown request {op!r}"})
+            except BaseException as error:  # the student's error, reported, never fatal
+                text = "".join(traceback.format_exception_only(type(error), error)).strip()
+                try:
+                    self.send({"ok": False, "error": text[-4000:], "ename": type(error).__name__})
+                except CodecError as codec_error:   # pragma: no cover - plain strings encode
+                    self.send({"ok": False, "error": str(codec_error)})
+
+
+class _Live:
+    """A dict attribute of the student's object, sent as a live handle."""
+
+    def __init__(self, value: dict):
+        self.value = value
+
+
+def _plain(value: Any) -> bool:
+    import numpy as np
+    if value is None or isinstance(value, (bool, int, float, str, np.ndarray, np.generic)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+    return False
+
+
+def main() -> None:
+    # Keep the channel to the grader private: the student's prints go to a buffer, and
+    # whatever reaches file descriptors 1 and 2 goes nowhere.
+    fd_in, fd_out = os.dup(0), os.dup(1)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    sys.stdin = open(os.devnull)
+    sys.stdout = sys.stderr = io.StringIO()
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    Worker(fd_in, fd_out).serve()
+
+
+if __name__ == "__main__":
+    main()
