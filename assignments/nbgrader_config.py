@@ -41,11 +41,14 @@ c.ClearOutput.enabled = True
 # the grader's kernel, which alone counts the points. Each assignment lists the course's
 # references its exercises re-implement: they are unavailable in the sandbox.
 from course_utils.grading.nbgrader_sandbox import SandboxedExecute  # noqa: E402
-from nbgrader.converters.autograde import Autograde  # noqa: E402
+from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata,  # noqa: E402
+                                    IgnorePattern, LimitOutput, SaveAutoGrades)
 
+# nbgrader 0.9.6's list, with SandboxedExecute in place of Execute
 c.Autograde.autograde_preprocessors = [
-    SandboxedExecute if step.__name__ == "Execute" else step
-    for step in Autograde.autograde_preprocessors.default_value]
+    SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+    AssignLatePenalties, CheckCellMetadata]
 c.SandboxedExecute.references = {
     "a1_conv_forward": ["course_utils.scratch.conv2d", "course_utils.scratch.conv2d_naive",
                         "course_utils.scratch.im2col", "course_utils.scratch.max_pool2d",

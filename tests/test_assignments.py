@@ -43,7 +43,7 @@ ASSIGNMENTS = ("a1_conv_forward", "a2_conv_backward", "a3_build_count", "a4_conv
 # A2's and A4's cells all finish in seconds (A4's NumPy training in about 10 s), so their
 # robustness students (an infinite loop) are graded with a short cell timeout; the others
 # keep the course default.
-CELL_TIMEOUT = {"a2_conv_backward": 20, "a4_convnet_numpy": 90, "a6_transfer_gradcam": 90}
+CELL_TIMEOUT = {"a1_conv_forward": 20, "a2_conv_backward": 20, "a4_convnet_numpy": 90, "a6_transfer_gradcam": 90}
 # generate_feedback and export run on A2, the assignment that finishes grading first.
 FEEDBACK_ASSIGNMENT = "a2_conv_backward"
 GENERATED = ("release", "submitted", "autograded", "feedback", "gradebook.db", "exchange")
@@ -95,9 +95,10 @@ def _manual_ids(notebook) -> list[str]:
 
 
 def load_answers(path: Path) -> tuple[dict[str, float], dict[tuple[str, str], str]]:
-    """Parse a wrong-answer file: ``EXPECTED`` and ``{("answer"|"test", grade_id): source}``."""
+    """Parse a wrong-answer file: ``EXPECTED`` and ``{("answer"|"test", grade_id): source}``
+    (and ``{("file", name): text}`` for files submitted beside the notebook)."""
     text = path.read_text()
-    chunks = re.split(r"^# %% (answer|test) ([A-Za-z0-9_-]+)[ \t]*$", text, flags=re.M)
+    chunks = re.split(r"^# %% (answer|test|file) ([A-Za-z0-9_.-]+)[ \t]*$", text, flags=re.M)
     header, rest = chunks[0], chunks[1:]
     expected = None
     for node in ast.parse(header).body:
@@ -118,6 +119,7 @@ def _patched(release, source, replacements: dict[tuple[str, str], str]):
     """The release with solutions in unreplaced answer cells and the replacements applied."""
     notebook = nbformat.from_dict(json.loads(json.dumps(release)))
     source_cells = _cells_by_id(source)
+    replacements = {key: text for key, text in replacements.items() if key[0] != "file"}
     for cell in notebook.cells:
         grade_id = _grade_id(cell)
         meta = cell.get("metadata", {}).get("nbgrader", {})
@@ -133,10 +135,13 @@ def _patched(release, source, replacements: dict[tuple[str, str], str]):
     return notebook
 
 
-def _submit(course: Path, assignment: str, student: str, notebook) -> None:
+def _submit(course: Path, assignment: str, student: str, notebook,
+            files: dict[str, str] | None = None) -> None:
     folder = course / "submitted" / student / assignment
     folder.mkdir(parents=True)
     nbformat.write(notebook, folder / f"{assignment}.ipynb")
+    for name, text in (files or {}).items():
+        (folder / name).write_text(text)
 
 
 def grade_assignment(assignment: str, root: Path) -> dict:
@@ -159,7 +164,8 @@ def grade_assignment(assignment: str, root: Path) -> dict:
         scores, replacements = load_answers(path)
         expected[path.stem] = scores
         tampered[path.stem] = [gid for kind, gid in replacements if kind == "test"]
-        _submit(course, assignment, path.stem, _patched(release, source, replacements))
+        files = {name: text for (kind, name), text in replacements.items() if kind == "file"}
+        _submit(course, assignment, path.stem, _patched(release, source, replacements), files)
 
     run = _nbgrader(["autograde", assignment, "--force"], course, env)
     from nbgrader.api import Gradebook

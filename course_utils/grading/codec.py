@@ -31,6 +31,9 @@ MAX_MESSAGE_BYTES = 2 * 2**30      # no answer needs more than 2 GiB
 MAX_DEPTH = 32
 
 
+_BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
+
+
 class CodecError(TypeError):
     """A value that cannot cross the boundary, or a malformed message."""
 
@@ -149,7 +152,9 @@ class Encoder:
             if value.dtype.hasobject and isinstance(value, np.ndarray):
                 return {"__list__": [self.encode(v, depth + 1) for v in value.tolist()]}
             buffer = io.BytesIO()
-            np.save(buffer, np.ascontiguousarray(value), allow_pickle=False)
+            array = np.asarray(value)
+            np.save(buffer, np.ascontiguousarray(array) if array.ndim else array,
+                    allow_pickle=False)
             return {"__nd__": self._blob(buffer.getvalue()),
                     "scalar": isinstance(value, np.generic)}
         if _is_backend_tensor(value) and not _is_keras_tensor(value):
@@ -166,6 +171,10 @@ class Encoder:
         if isinstance(value, dict) and type(value) is dict:
             return {"__dict__": [[self.encode(k, depth + 1), self.encode(v, depth + 1)]
                                  for k, v in value.items()]}
+        if isinstance(value, np.random.Generator):
+            bit_generator = type(value.bit_generator).__name__
+            return {"__rng__": bit_generator,
+                    "state": self.encode(value.bit_generator.state, depth + 1)}
         if _is_model(value):
             return {"__model__": self._blob(_model_bytes(value))}
         if _is_keras_tensor(value):
@@ -233,6 +242,13 @@ class Decoder:
         if "__dict__" in data:
             return {self.decode(k, depth + 1): self.decode(v, depth + 1)
                     for k, v in data["__dict__"]}
+        if "__rng__" in data:
+            name = str(data["__rng__"])
+            if name not in _BIT_GENERATORS:
+                raise CodecError(f"unknown random bit generator {name!r}")
+            generator = np.random.Generator(getattr(np.random, name)())
+            generator.bit_generator.state = self.decode(data["state"], depth + 1)
+            return generator
         if "__model__" in data:
             return _load_model(self.blobs[int(data["__model__"])])
         if "__history__" in data:

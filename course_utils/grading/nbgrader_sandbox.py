@@ -154,7 +154,6 @@ class SandboxedExecute(Execute):
         self._student_names: set[str] = set()
         self._helper_names: set[str] = set()
         self._cell_timeout = self.timeout
-        self.timeout = None if self.timeout is None else 4 * self.timeout + 120
         try:
             return super().preprocess(nb, resources, km)
         finally:
@@ -188,6 +187,7 @@ class SandboxedExecute(Execute):
         copy = NotebookNode(cell_type="code", source=source, metadata=cell.metadata,
                             outputs=[], execution_count=None)
         copy, resources = super().preprocess_cell(copy, resources, index)
+        self.nb.cells[index] = cell          # nbclient stored the executed copy there
         if keep:
             cell.outputs = copy.outputs
             cell.execution_count = copy.execution_count
@@ -196,6 +196,10 @@ class SandboxedExecute(Execute):
     def preprocess_cell(self, cell, resources, index):
         if not self._started:
             self._started = True
+            # The grader's cells wait for the sandbox, which enforces the cell timeout on the
+            # student's code (and restarts after a kill): give them room for that.
+            # (NotebookClient.__init__ resets the trait from the config, so set it here.)
+            self.timeout = None if self._cell_timeout is None else 4 * self._cell_timeout + 120
             self._execute(cell, resources, index, self._bootstrap(resources), keep=False)
         if cell.cell_type != "code":
             return cell, resources

@@ -30,6 +30,8 @@ from typing import Any
 from course_utils.grading.codec import (CodecError, Decoder, Encoder, read_message,
                                         write_message)
 
+GRACE_SECONDS = 15     # after the soft limit, before the worker is killed
+
 __all__ = ["Sandbox", "SandboxError", "StudentCodeError", "isolation_command",
            "isolation_available"]
 
@@ -210,7 +212,10 @@ class Sandbox:
             self._start()
         encoder = Encoder(handle=self._handle_out)
         body = {**header, **{k: encoder.encode(v) for k, v in values.items()}}
-        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        limit = self.timeout if timeout is None else timeout
+        if header.get("op") in ("run", "call"):
+            body["timeout"] = limit            # the worker's own (soft) limit
+        deadline = time.monotonic() + limit + GRACE_SECONDS
         try:
             write_message(self.process.stdin.fileno(), body, encoder.blobs)
             while True:
@@ -221,10 +226,17 @@ class Sandbox:
                 self._serve_callback(reply, decoder)
         except TimeoutError:
             self._kill()
-            raise SandboxError(f"no answer within {self.timeout:.0f} s: the student's code was "
-                               "stopped (an endless loop, or far too slow)") from None
+            raise SandboxError(f"no answer within {limit:.0f} s, even after the time limit was "
+                               "signalled: the student's process was stopped (an endless loop "
+                               "that catches the interruption, or far too slow)") from None
+        except KeyboardInterrupt:      # the grader's own kernel was interrupted: start afresh
+            self._kill()
+            raise
         except (EOFError, BrokenPipeError, OSError):
-            code = self.process.poll() if self.process else None
+            try:
+                code = self.process.wait(timeout=5) if self.process else None
+            except subprocess.TimeoutExpired:
+                code = None
             self._kill()
             raise SandboxError(f"the student's process ended (exit code {code}): a crash, "
                                "os._exit or exit(), or memory exhaustion") from None
@@ -258,8 +270,6 @@ class Sandbox:
         try:
             reply, _, _ = self._exchange({"op": "run", "source": source, "shared": shared})
         except SandboxError:
-            if echo:
-                print("This cell was stopped:", end=" ")
             raise
         self.history.append((source, shared))
         if not shared:
@@ -422,7 +432,9 @@ def _copy_back(originals: list[Any], after: list[Any]) -> None:
     for original, change in zip(originals, after):
         if not isinstance(change, dict):
             continue
-        if "weights" in change and hasattr(original, "set_weights"):
+        if "rng_state" in change and isinstance(original, np.random.Generator):
+            original.bit_generator.state = change["rng_state"]
+        elif "weights" in change and hasattr(original, "set_weights"):
             current = original.get_weights()
             if [np.shape(w) for w in current] == [np.shape(w) for w in change["weights"]]:
                 original.set_weights(change["weights"])

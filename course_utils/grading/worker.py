@@ -20,6 +20,7 @@ import importlib
 import io
 import os
 import resource
+import signal
 import sys
 import traceback
 import types
@@ -27,6 +28,30 @@ from typing import Any
 
 from course_utils.grading.codec import (CodecError, Decoder, Encoder, read_message,
                                         write_message)
+
+
+class CellTimeout(TimeoutError):
+    """The grader's time limit for one cell or call ran out."""
+
+
+def _alarm(signum, frame):
+    raise CellTimeout("the time limit for this cell or call ran out (an endless loop, or far "
+                      "too slow)")
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float | None):
+    """Raise :class:`CellTimeout` in the student's code after ``seconds`` (a soft limit:
+    code that swallows it is killed by the grader a little later)."""
+    if not seconds:
+        yield
+        return
+    signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, float(seconds))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 class ReferenceUnavailable(RuntimeError):
@@ -156,7 +181,8 @@ class Worker:
             self.limit_memory()
         before = self._snapshot()
         buffer = io.StringIO()
-        with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
+        with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer), \
+                _deadline(request.get("timeout")):
             result = self.shell.run_cell(str(request["source"]), store_history=False,
                                          silent=False)
         error = result.error_before_exec or result.error_in_exec
@@ -187,7 +213,8 @@ class Worker:
         kwargs = decoder.decode(request.get("kwargs", {"__dict__": []}))
         buffer = io.StringIO()
         try:
-            with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
+            with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer), \
+                    _deadline(request.get("timeout")):
                 value = target(*args, **kwargs)
                 value = self._symbolic(value, decoder)
         finally:
@@ -216,6 +243,8 @@ class Worker:
                 return {"weights": [np.asarray(w) for w in value.get_weights()]}
         except ImportError:     # pragma: no cover
             pass
+        if isinstance(value, np.random.Generator):
+            return {"rng_state": value.bit_generator.state}
         if isinstance(value, (np.ndarray, dict, list)) and _plain(value):
             return {"value": value}
         if isinstance(value, (list, tuple)):
