@@ -147,7 +147,9 @@ class Encoder:
         if value is None or isinstance(value, (bool, str)):
             return value
         if isinstance(value, (int, float)) and type(value) in (int, float):
-            return value if not isinstance(value, int) or abs(value) < 2**53 else {"__int__": str(value)}
+            if isinstance(value, int) and abs(value) >= 2**53:
+                return {"__int__": str(value)}
+            return value
         if isinstance(value, (np.ndarray, np.generic)):
             if value.dtype.hasobject and isinstance(value, np.ndarray):
                 return {"__list__": [self.encode(v, depth + 1) for v in value.tolist()]}

@@ -272,7 +272,8 @@ class Worker:
 
     def op_setitem(self, request: dict, blobs: list[bytes]) -> tuple[dict, Any]:
         decoder = Decoder(blobs, handle=self.resolve)
-        self._target(request)[decoder.decode(request.get("key"))] = decoder.decode(request.get("value"))
+        key, value = decoder.decode(request.get("key")), decoder.decode(request.get("value"))
+        self._target(request)[key] = value
         return {}, None
 
     def op_keys(self, request: dict) -> tuple[dict, Any]:
