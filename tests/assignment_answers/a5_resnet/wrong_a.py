@@ -2,14 +2,14 @@
 
 - residual_block always projects the shortcut with a 1x1 convolution (option C), even when the
   shape does not change: the identity case fails with the "projection although the shape does
-  not change" hint, option A with its hint, option B and the plain block pass (1.5/3); the
-  zeroed block outputs 0, not its input (the zeroed projection kills it): 0.5/2, the plain
-  part only.
+  not change" hint, option A with its hint, option B and the plain block pass (1.5/3); after
+  zero_gamma (the reference's) the block does not pass its input, which goes through the
+  projection (1/2: the plain block and "only the last gamma changes" pass).
 - build_resnet is right but uses that block: ResNet-20 has more than 271,098 parameters, so the
   visible test fails (0/3).
 - train compiles without metrics=["accuracy"]: the test says so (0/2).
 """
-EXPECTED = {"test_block": 1.5, "test_identity": 0.5, "test_resnet": 0, "test_train": 0}
+EXPECTED = {"test_block": 1.5, "test_identity": 1, "test_resnet": 0, "test_train": 0}
 
 # %% answer block
 from keras import layers

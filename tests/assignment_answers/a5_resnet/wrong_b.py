@@ -1,14 +1,17 @@
 """A ReLU in the wrong place, a forgotten stride and a learning rate too small.
 
 - residual_block applies its last ReLU before the sum (ReLU(F(x)) + x) and none after it: the
-  parameters and names are right (3/3) and a zeroed block still passes its input (2/2): a
-  mistake these tests cannot see, which the written questions and lesson 11 discuss.
+  parameters and names are right (3/3) and the block still starts as the identity: a mistake
+  these tests cannot see, which the written questions and lesson 11 discuss.
+- zero_gamma zeroes the gamma of every batch norm, not only the last of each branch: the block
+  is still the identity and the plain block 0, but the other weights must not change (1.5/2).
 - build_resnet forgets the stride of the third stage: ResNet-20's count is right (the visible
   test passes) but the last stage's feature maps stay 16x16: the hidden part on feature-map
   sizes is lost (2/3).
-- train uses SGD with a learning rate of 1e-5: the accuracy stays below 28%, with the hint (0/2).
+- train uses SGD with a learning rate of 1e-5: the held-out accuracy stays near chance, far
+  below the 20% target, with the hint (0/2).
 """
-EXPECTED = {"test_block": 3, "test_identity": 2, "test_resnet": 2, "test_train": 0}
+EXPECTED = {"test_block": 3, "test_identity": 1.5, "test_resnet": 2, "test_train": 0}
 
 # %% answer block
 from keras import layers
@@ -54,3 +57,10 @@ def train(model, x, y, *, epochs, batch_size):
     model.compile(optimizer=keras.optimizers.SGD(1e-5), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
     return model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0)
+
+# %% answer zero_gamma
+def zero_gamma(model):
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.gamma.assign(keras.ops.zeros_like(layer.gamma))
+    return model
