@@ -9,9 +9,12 @@
 - sgd_momentum forgets the velocity (plain SGD): the second step fails with a hint (0/1).
 - with these gradients and plain SGD the network reaches about 69% test accuracy, below both
   floors (0/3), with the hint to fix exercises 1-6 first.
+- adam forgets the bias correction: the first step is 3.2 times the learning rate, with the
+  hint, and the steps differ from Keras's Adam (0/2).
 """
 EXPECTED = {"test_batchnorm_forward": 2, "test_batchnorm_backward": 1, "test_dropout": 0,
-            "test_conv_block": 3, "test_network": 1, "test_sgd": 0, "test_train": 0}
+            "test_conv_block": 3, "test_network": 1, "test_sgd": 0, "test_train": 0,
+            "test_adam": 0}
 
 # %% answer batchnorm
 def batchnorm_forward(x, gamma, beta, running_mean, running_var, *, training, momentum=0.9,
@@ -53,3 +56,15 @@ def sgd_momentum(w, dw, config=None):
     config.setdefault("learning_rate", 1e-2)
     config.setdefault("momentum", 0.9)
     return w - config["learning_rate"] * dw, config        # no velocity
+
+# %% answer adam
+def adam(w, dw, config=None):
+    config = {} if config is None else config
+    config.setdefault("learning_rate", 1e-3)
+    config.setdefault("beta1", 0.9)
+    config.setdefault("beta2", 0.999)
+    config.setdefault("epsilon", 1e-8)
+    m = config["beta1"] * config.get("m", np.zeros_like(w)) + (1 - config["beta1"]) * dw
+    v = config["beta2"] * config.get("v", np.zeros_like(w)) + (1 - config["beta2"]) * dw**2
+    config.update(m=m, v=v)
+    return w - config["learning_rate"] * m / (np.sqrt(v) + config["epsilon"]), config

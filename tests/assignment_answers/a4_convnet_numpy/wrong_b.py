@@ -8,9 +8,11 @@
   with the "skips the ReLU" hint.
 - sgd_momentum adds the gradient instead of subtracting it (gradient ascent): 0/1, and the
   trained network does not learn (0/3).
+- layernorm_forward takes the statistics over the batch (axis 0), as batch norm does: the
+  visible test fails with the hint (0/2), although its backward pass matches its own forward.
 """
 EXPECTED = {"test_batchnorm_forward": 0, "test_batchnorm_backward": 0, "test_dropout": 2,
-            "test_conv_block": 1, "test_network": 1, "test_sgd": 0, "test_train": 0}
+            "test_conv_block": 1, "test_network": 1, "test_sgd": 0, "test_train": 0, "test_layernorm": 0}
 
 # %% answer batchnorm
 def batchnorm_forward(x, gamma, beta, running_mean, running_var, *, training, momentum=0.9,
@@ -57,3 +59,19 @@ def sgd_momentum(w, dw, config=None):
     velocity = config["momentum"] * velocity + config["learning_rate"] * dw   # ascent
     config["velocity"] = velocity
     return w + velocity, config
+
+# %% answer layernorm
+def layernorm_forward(x, gamma, beta, eps=1e-5):
+    mean = x.mean(axis=0, keepdims=True)
+    inv_std = 1.0 / np.sqrt(x.var(axis=0, keepdims=True) + eps)
+    x_hat = (x - mean) * inv_std
+    return gamma * x_hat + beta, (x_hat, inv_std, gamma)
+
+
+def layernorm_backward(dout, cache):
+    x_hat, inv_std, gamma = cache
+    n = x_hat.shape[0]
+    dx_hat = dout * gamma
+    dx = inv_std / n * (n * dx_hat - dx_hat.sum(axis=0, keepdims=True)
+                        - x_hat * (dx_hat * x_hat).sum(axis=0, keepdims=True))
+    return dx, (dout * x_hat).sum(axis=0), dout.sum(axis=0)
