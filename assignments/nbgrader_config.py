@@ -63,7 +63,8 @@ c.SandboxedExecute.references = {
     "a4_convnet_numpy": ["course_utils.scratch.batch_norm", "course_utils.scratch.batch_norm_backward"],
     "a5_resnet": ["course_utils.zoo.basic_block", "course_utils.zoo.bottleneck_block"],
     "a6_transfer_gradcam": ["course_utils.augment.pca_color_statistics",
-                            "course_utils.visualize.grad_cam"],
+                            "course_utils.visualize.grad_cam",
+                            "course_utils.autodiff.value_and_grad"],
 }
 # COURSE_ALLOW_UNISOLATED=1 grades without bubblewrap (see SandboxedExecute.allow_unisolated).
 c.SandboxedExecute.allow_unisolated = os.environ.get("COURSE_ALLOW_UNISOLATED") == "1"

@@ -44,8 +44,14 @@ def my_grad_cam(model, image, class_index, layer_name):
     layer = model.get_layer(layer_name)
     features = keras.Model(model.inputs, layer.output)
     head = keras.Model(layer.output, model.output)
-    activations = keras.ops.convert_to_numpy(features(image[None], training=False)).astype("float32")
-    _, (grads,) = autodiff.value_and_grad(lambda a: keras.ops.sum(head(a)[:, class_index]), activations)
+    import tensorflow as tf
+
+    activations = features(image[None].astype("float32"), training=False)
+    with tf.GradientTape() as tape:
+        tape.watch(activations)
+        score = head(activations, training=False)[0, class_index]
+    grads = keras.ops.convert_to_numpy(tape.gradient(score, activations))
+    activations = keras.ops.convert_to_numpy(activations)
     cam = np.einsum("nhwc,nc->nhw", activations, grads.mean(axis=(1, 2)))   # no ReLU
     return keras.ops.convert_to_numpy(keras.ops.image.resize(cam[..., None], image.shape[:2],
                                                              interpolation="bilinear"))[0, ..., 0]
