@@ -20,6 +20,12 @@ values    check_array, check_value
 models    check_model, check_same_network (import Keras on first use)
 scoring   check, Part, part, points, Checker
 autograde autograde_guard, the setup cell's guard while nbgrader autogrades
+
+Sandboxed grading (``nbgrader autograde`` through ``assignments/nbgrader_config.py``):
+nbgrader_sandbox  SandboxedExecute, nbgrader's Execute with the student's cells in a sandbox
+sandbox   Sandbox: the grader's side (bubblewrap isolation, proxies, timeouts, restarts)
+worker    the student's side, run inside the sandbox
+codec     plain data across the boundary (npy without pickles, .keras in safe mode)
 """
 
 from __future__ import annotations
