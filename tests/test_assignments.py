@@ -364,7 +364,7 @@ def test_wrong_answers_get_messages_a_student_can_act_on(graded):
         ("a4_convnet_numpy", "wrong_b"): ["uses the unbiased variance (ddof=1)", "skips the ReLU",
                                           "the statistics run over the batch (axis 0)"],
         ("a5_resnet", "wrong_a"): ["projection although the shape does not change",
-                                   "option A adds no parameters", "the input never reaches",
+                                   "option A adds no parameters", "goes through a projection",
                                    "compile with metrics=['accuracy']"],
         ("a5_resnet", "wrong_b"): ["output of conv4_block3_out", "try Adam"],
         ("a6_transfer_gradcam", "wrong_a"): ["phase 2 uses the full learning rate"],
