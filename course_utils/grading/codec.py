@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["Encoder", "Decoder", "write_message", "read_message", "CodecError",
-           "MAX_MESSAGE_BYTES"]
+           "MAX_MESSAGE_BYTES", "is_plain"]
 
 MAX_MESSAGE_BYTES = 2 * 2**30      # no answer needs more than 2 GiB
 MAX_DEPTH = 32
@@ -36,6 +36,18 @@ _BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 
 class CodecError(TypeError):
     """A value that cannot cross the boundary, or a malformed message."""
+
+
+def is_plain(value: Any) -> bool:
+    """Whether ``value`` is plain data: numbers, strings, arrays, and lists, tuples and
+    str-keyed dicts of them (what an object's state may carry across by value)."""
+    if value is None or isinstance(value, (bool, int, float, str, np.ndarray, np.generic)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(is_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and is_plain(v) for k, v in value.items())
+    return False
 
 
 # --------------------------------------------------------------------------- framing

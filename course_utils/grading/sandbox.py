@@ -27,8 +27,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from course_utils.grading.codec import (CodecError, Decoder, Encoder, read_message,
-                                        write_message)
+from course_utils.grading.codec import (CodecError, Decoder, Encoder, is_plain,
+                                        read_message, write_message)
 
 GRACE_SECONDS = 15     # after the soft limit, before the worker is killed
 
@@ -186,7 +186,7 @@ class Sandbox:
             return {"__handle__": id(value), "side": "grader",
                     "name": getattr(value, "__name__", "function")}
         if type(value).__module__ == "__main__" and not isinstance(value, type):
-            state = {k: v for k, v in vars(value).items() if _plain(v)}
+            state = {k: v for k, v in vars(value).items() if is_plain(v)}
             return {"__handle__": 0, "side": "shared", "class": type(value).__qualname__,
                     "state": Encoder().encode(state)}
         raise CodecError(f"a value of type {type(value).__name__} cannot be sent to the sandbox")
@@ -404,17 +404,6 @@ class _Missing:
 
     def __repr__(self) -> str:
         return f"<{self._name}: unavailable ({self._reason})>"
-
-
-def _plain(value: Any) -> bool:
-    import numpy as np
-    if value is None or isinstance(value, (bool, int, float, str, np.ndarray, np.generic)):
-        return True
-    if isinstance(value, (list, tuple)):
-        return all(_plain(v) for v in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
-    return False
 
 
 def _flatten(value: Any) -> list[Any]:

@@ -26,8 +26,8 @@ import traceback
 import types
 from typing import Any
 
-from course_utils.grading.codec import (CodecError, Decoder, Encoder, read_message,
-                                        write_message)
+from course_utils.grading.codec import (CodecError, Decoder, Encoder, is_plain,
+                                        read_message, write_message)
 
 
 class CellTimeout(TimeoutError):
@@ -245,12 +245,12 @@ class Worker:
             pass
         if isinstance(value, np.random.Generator):
             return {"rng_state": value.bit_generator.state}
-        if isinstance(value, (np.ndarray, dict, list)) and _plain(value):
+        if isinstance(value, (np.ndarray, dict, list)) and is_plain(value):
             return {"value": value}
         if isinstance(value, (list, tuple)):
             return {"items": [self._after(v) for v in value]}
         if type(value).__module__ == "__main__" and not isinstance(value, type):
-            state = {k: v for k, v in vars(value).items() if _plain(v)}
+            state = {k: v for k, v in vars(value).items() if is_plain(v)}
             return {"state": state}
         return None
 
@@ -314,17 +314,6 @@ class _Live:
 
     def __init__(self, value: dict):
         self.value = value
-
-
-def _plain(value: Any) -> bool:
-    import numpy as np
-    if value is None or isinstance(value, (bool, int, float, str, np.ndarray, np.generic)):
-        return True
-    if isinstance(value, (list, tuple)):
-        return all(_plain(v) for v in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
-    return False
 
 
 def main() -> None:
