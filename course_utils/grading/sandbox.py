@@ -309,9 +309,8 @@ class Sandbox:
                 raise SandboxError(f"{proxy._bound_name} is no longer a function")
             proxy._key, proxy._generation = fresh._key, fresh._generation
         tensors = [a for a in _flatten((args, kwargs)) if type(a).__name__ == "KerasTensor"]
-        encoder_inputs = tensors
         reply, value, decoder = self._exchange(
-            {"op": "call", "target": proxy._key}, tensors=encoder_inputs,
+            {"op": "call", "target": proxy._key}, tensors=tensors,
             args=list(args), kwargs=dict(kwargs))
         if reply.get("stdout"):
             print(reply["stdout"], end="" if reply["stdout"].endswith("\n") else "\n")
