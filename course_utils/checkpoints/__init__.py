@@ -106,8 +106,6 @@ def load(name: str, folder: os.PathLike | str | None = None):
         When the weights are missing, their SHA-256 differs from the card's, or they do not
         fit the network the card names.
     """
-    import keras
-
     info = card(name, folder)
     weights_path, _ = _paths(name, folder)
     if not weights_path.exists():

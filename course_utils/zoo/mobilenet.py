@@ -109,24 +109,28 @@ def mobilenet_v1(input_shape=(224, 224, 3), num_classes=1000, *, include_top=Tru
     return keras.Model(inputs, x, name=name)
 
 
-def inverted_residual_block(x, filters: int, *, expansion: int, stride: int, name: str):
-    """Expand (1x1, ReLU6) - depthwise 3x3 (ReLU6) - project (1x1, linear) [+ input].
+def inverted_residual_block(x, filters: int, *, expansion: int, stride: int, name: str,
+                            kernel_size: int = 3, bn: dict | None = None):
+    """Expand (1x1, ReLU6) - depthwise kxk (ReLU6) - project (1x1, linear) [+ input].
 
     The input is added back when the stride is 1 and the channels match. Layers
     ``{name}_expand``, ``{name}_depthwise``, ``{name}_project`` (+ ``_bn``, ``_relu``).
+    ``kernel_size`` is the depthwise kernel (3 in MobileNet v2, 3 or 5 in EfficientNet);
+    ``bn`` the batch norm's options (default :data:`V2_BN`).
     """
+    bn = V2_BN if bn is None else bn
     in_channels = x.shape[-1]
     y = x
     if expansion != 1:
         y = layers.Conv2D(expansion * in_channels, 1, use_bias=False, name=f"{name}_expand")(y)
-        y = layers.BatchNormalization(**V2_BN, name=f"{name}_expand_bn")(y)
+        y = layers.BatchNormalization(**bn, name=f"{name}_expand_bn")(y)
         y = layers.ReLU(6.0, name=f"{name}_expand_relu")(y)
-    y = layers.DepthwiseConv2D(3, strides=stride, padding="same", use_bias=False,
+    y = layers.DepthwiseConv2D(kernel_size, strides=stride, padding="same", use_bias=False,
                                name=f"{name}_depthwise")(y)
-    y = layers.BatchNormalization(**V2_BN, name=f"{name}_depthwise_bn")(y)
+    y = layers.BatchNormalization(**bn, name=f"{name}_depthwise_bn")(y)
     y = layers.ReLU(6.0, name=f"{name}_depthwise_relu")(y)
     y = layers.Conv2D(filters, 1, use_bias=False, name=f"{name}_project")(y)
-    y = layers.BatchNormalization(**V2_BN, name=f"{name}_project_bn")(y)   # linear bottleneck
+    y = layers.BatchNormalization(**bn, name=f"{name}_project_bn")(y)      # linear bottleneck
     if stride == 1 and in_channels == filters:
         y = layers.Add(name=f"{name}_add")([x, y])
     return y
@@ -215,4 +219,67 @@ def mobilenet_v2_cifar(input_shape=(32, 32, 3), num_classes=10, *, include_top=T
     inputs = make_input(input_shape, min_size=8, model_name=name)
     x = _v2_body(inputs, alpha, V2_CIFAR_STAGES, stem_stride=1)             # (N, 4, 4, 1280)
     x = pooled_head(x, num_classes, include_top, pooling, classifier_activation)
+    return keras.Model(inputs, x, name=name)
+
+
+# EfficientNet-Lite0 (the B0 stages of Tan & Le 2019, Table 1, in the "Lite" form of the
+# TensorFlow model garden: no squeeze-and-excitation, ReLU6, stem and head kept at 32 and
+# 1280 maps): expansion t, kernel k, output channels c, repeats n, stride s of the first.
+LITE0_STAGES = ((1, 3, 16, 1, 1), (6, 3, 24, 2, 2), (6, 5, 40, 2, 2), (6, 3, 80, 3, 2),
+                (6, 5, 112, 3, 1), (6, 5, 192, 4, 2), (6, 3, 320, 1, 1))
+LITE_BN = {"epsilon": 1e-3, "momentum": 0.99}
+# The Lite models' input scaling: (pixel - 127) / 128, pixels in 0..255.
+LITE_MEAN, LITE_STD = 127.0, 128.0
+
+
+@register_model(paper="Tan & Le, ICML 2019 (EfficientNet-Lite, TensorFlow model garden 2020)",
+                params=4_694_024, trainable=4_652_008)
+def efficientnet_lite0(input_shape=(224, 224, 3), num_classes=1000, *, include_top=True,
+                       pooling=None, classifier_activation="softmax", dropout=0.2,
+                       include_preprocessing=False, name="efficientnet_lite0") -> keras.Model:
+    """EfficientNet-Lite0: EfficientNet-B0's 16 inverted residual blocks without SE, ReLU6.
+
+    Parameters
+    ----------
+    dropout : float, default=0.2
+        Dropout before the classifier.
+    include_preprocessing : bool, default=False
+        Start with ``Rescaling`` from pixels in 0..255 to ``(pixel - 127) / 128``, the
+        scaling the ImageNet weights were trained with (:data:`LITE_MEAN`, :data:`LITE_STD`).
+
+    Other parameters as :func:`course_utils.zoo.resnet.resnet`; the smallest input
+    accepted is 32x32.
+
+    References
+    ----------
+    M. Tan, Q. V. Le, "EfficientNet: rethinking model scaling for convolutional neural
+    networks", ICML 2019 (arXiv:1905.11946); R. Liu, "Higher accuracy on vision models with
+    EfficientNet-Lite", TensorFlow blog, 2020.
+
+    Notes
+    -----
+    The layout of the ImageNet weights that :func:`course_utils.transfer.backbone` converts
+    (``efficientnet-lite0-57934424.pth``): 4,694,024 numbers, of which 42,016 are batch
+    norm's moving statistics.
+    """
+    check_head_args(num_classes, include_top, pooling)
+    inputs = make_input(input_shape, min_size=32, model_name=name)
+    x = inputs
+    if include_preprocessing:
+        x = layers.Rescaling(1.0 / LITE_STD, offset=-LITE_MEAN / LITE_STD, name="rescaling")(x)
+    x = layers.Conv2D(32, 3, strides=2, padding="same", use_bias=False, name="stem_conv")(x)
+    x = layers.BatchNormalization(**LITE_BN, name="stem_bn")(x)
+    x = layers.ReLU(6.0, name="stem_relu")(x)                                 # (N, 112, 112, 32)
+    block_id = 0
+    for expansion, kernel, channels, repeats, first_stride in LITE0_STAGES:
+        for i in range(repeats):
+            x = inverted_residual_block(x, channels, expansion=expansion, kernel_size=kernel,
+                                        stride=first_stride if i == 0 else 1, bn=LITE_BN,
+                                        name=f"block_{block_id}")
+            block_id += 1                                                      # (N, 7, 7, 320)
+    x = layers.Conv2D(1280, 1, use_bias=False, name="top_conv")(x)
+    x = layers.BatchNormalization(**LITE_BN, name="top_bn")(x)
+    x = layers.ReLU(6.0, name="top_relu")(x)                                  # (N, 7, 7, 1280)
+    x = pooled_head(x, num_classes, include_top, pooling, classifier_activation,
+                    dropout=dropout)
     return keras.Model(inputs, x, name=name)
