@@ -27,7 +27,9 @@ search      a small architecture search: cells, regularised evolution, random se
 results     the record of training runs (written with $COURSE_RESULTS_DIR, read by lesson 14)
 parallel    data parallelism with keras.distribution (JAX; simulated devices on a CPU)
 sealed      cached files with their SHA-256 beside them (weights and their metadata)
+pth         PyTorch's legacy .pth state dicts read without PyTorch (allow-listed unpickling)
 transfer    pretrained backbones (ImageNet or the course's own), freezing, two-phase fine-tuning
+checkpoints trained weights that ship with the course (ResNet-20 on CIFAR-10), SHA-256 checked
 generative  a convolutional VAE, a DCGAN and a PixelCNN, trained by ``fit`` on any backend
 visualize   feature maps, saliency, Grad-CAM, occlusion, activation maximisation, sanity check
 plotting    figures for lessons
@@ -54,7 +56,7 @@ _SUBMODULES = (
     "config", "data", "geometry", "scratch", "autodiff", "complexity", "layers", "registry",
     "zoo",
     "augment", "train", "recipes", "schedules", "training", "diagnostics", "search", "results", "timing",
-    "parallel", "sealed", "transfer", "generative", "visualize", "plotting", "grading", "lessons", "slides",
+    "parallel", "sealed", "pth", "transfer", "checkpoints", "generative", "visualize", "plotting", "grading", "lessons", "slides",
     "student", "widgets", "doctor", "cli",
 )
 # Public names re-exported at the top level: name -> submodule.
