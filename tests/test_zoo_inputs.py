@@ -15,6 +15,7 @@ import pytest
 
 from course_utils import zoo
 from course_utils.zoo import get_model, list_models
+from test_zoo_train import DEEP as TRAINED_ONLY_BY_SLOW
 
 MIN_SIZE_MESSAGE = re.compile(r"at least (\d+)x(\d+) pixels")
 # Networks whose smallest input is still slow to build (over 150 layers).
@@ -114,8 +115,10 @@ def test_smallest_input_builds_and_one_pixel_less_is_refused(name):
     keras.backend.clear_session()
 
 
-@pytest.mark.parametrize("name", [n for n in list_models("classify") if defaults(n)[0][0] <= 32])
+@pytest.mark.parametrize("name", [n for n in list_models("classify")
+                                  if defaults(n)[0][0] <= 32 and n in TRAINED_ONLY_BY_SLOW])
 def test_forward_pass_at_the_canonical_input(name):
+    """The deep small networks, which test_zoo_train leaves to `-m slow` (it trains the others)."""
     shape, num_classes = defaults(name)
     model = get_model(name)
     assert forward(model, (2, *shape)).shape == (2, num_classes)

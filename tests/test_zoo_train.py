@@ -30,6 +30,9 @@ STEPS = 4
 # Over ~100 layers: a few seconds per step on two CPU cores.
 DEEP = {"resnet56", "resnet110", "plain56", "plain110", "preact_resnet110",
         "preact_resnet164", "densenet_bc100"}
+# Depth variants whose shallower twin (resnet20, plain20, vgg11_cifar) runs every code path of
+# their builder: they train with `pytest -m slow`.
+TWINS = {"resnet32", "resnet44", "plain32", "plain44", "vgg16_cifar"}
 
 
 def canonical_shape(name):
@@ -64,7 +67,7 @@ def adapt(images, shape):
 
 
 @pytest.mark.parametrize("name", [
-    pytest.param(n, marks=pytest.mark.slow) if n in DEEP else n for n in SMALL
+    pytest.param(n, marks=pytest.mark.slow) if n in DEEP | TWINS else n for n in SMALL
 ])
 def test_a_few_steps_on_mnist_lower_the_loss(name, mnist_batch):
     images, labels = mnist_batch
