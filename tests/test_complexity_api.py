@@ -16,6 +16,7 @@ from course_utils.complexity import conv_output_size, receptive_field, summarize
 L = keras.layers
 
 
+@pytest.mark.imagenet_scale
 @pytest.mark.parametrize("builder,reference_macs,params", [
     (keras.applications.VGG16, 15.5e9, 138_357_544),
     (keras.applications.ResNet50, 3.9e9, 25_636_712),

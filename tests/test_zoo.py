@@ -59,7 +59,16 @@ def trainable_count(model: keras.Model) -> int:
     return int(sum(np.prod(w.shape) for w in model.trainable_weights))
 
 
-@pytest.fixture(scope="module", params=list_models())
+def _imagenet_scale(name: str) -> bool:
+    """Built at 64x64 or larger: the ImageNet networks, slow to build on two cores."""
+    default = inspect.signature(card(name).build).parameters.get("input_shape")
+    shape = default.default if default is not None else None
+    return isinstance(shape, tuple) and shape[0] is not None and shape[0] >= 64
+
+
+@pytest.fixture(scope="module", params=[
+    pytest.param(n, marks=pytest.mark.imagenet_scale) if _imagenet_scale(n) else n
+    for n in list_models()])
 def built(request):
     """(card, model) at the canonical input; freed after the model's tests."""
     model_card = card(request.param)
@@ -71,9 +80,10 @@ def built(request):
 
 def test_the_zoo_lists_every_classic_network_in_syllabus_order():
     names = list_models("classify")
-    assert len(names) == 60 and names[:5] == ["mlp", "linear_classifier", "lenet300",
+    assert len(names) == 61 and names[:5] == ["mlp", "linear_classifier", "lenet300",
                                               "lenet1", "lenet5"]
     assert names.index("alexnet") < names.index("vgg16") < names.index("resnet50")
+    assert names.index("mobilenet_v2") < names.index("efficientnet_lite0")
     # and the networks that live outside the zoo are registered too
     assert {"fast_convnet", "keras_io_convnet", "fast_cifar_net", "searched_network",
             "small_convnet", "conv_vae", "gan_generator", "gan_discriminator",
