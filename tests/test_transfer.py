@@ -238,7 +238,7 @@ def test_pth_reader_refuses_code_zip_files_and_truncation(tmp_path):
     (tmp_path / "text.pth").write_bytes(b"hello")
     with pytest.raises(pth.PthError, match="not a PyTorch file"):
         pth.load_state_dict(tmp_path / "text.pth")
-    source = transfer._lite0_file()
+    source = transfer.imagenet_weights_file()
     cut = tmp_path / "cut.pth"
     cut.write_bytes(source.read_bytes()[:5_000_000])
     with pytest.raises(pth.PthError, match="truncated"):
