@@ -9,7 +9,8 @@ on the 10,000 test images. It then writes the weights, rounded to float16, to
 recipe) that :func:`course_utils.checkpoints.load` checks.
 
 Recipe (He et al.'s augmentation, a shorter schedule than their 182 epochs):
-SGD with Nesterov momentum 0.9, batch 128, weight decay 5e-4, one-cycle learning rate
+SGD with Nesterov momentum 0.9, batch 128, Keras's decoupled weight decay 5e-4 (the paper: L2
+1e-4), one-cycle learning rate
 (10% warm-up from 0.02 to 0.2, cosine to zero) over ``EPOCHS`` epochs, 4-pixel
 pad-and-crop shifts and left-right flips, no label smoothing, float32.
 
@@ -92,7 +93,7 @@ def train(record: Callable[..., Any] | None = None) -> dict:
         "lossy": True, "train_images": int(len(ds.x_train)), "test_images": int(len(ds.x_test)),
         "epochs": EPOCHS, "batch_size": BATCH, "peak_learning_rate": PEAK_LR,
         "weight_decay": WEIGHT_DECAY, "test_accuracy_float32": round(test32, 4),
-        "recipe": (f"SGD-Nesterov 0.9, batch {BATCH}, weight decay {WEIGHT_DECAY:g}, one-cycle "
+        "recipe": (f"SGD-Nesterov 0.9, batch {BATCH}, decoupled weight decay {WEIGHT_DECAY:g}, one-cycle "
                    f"peak {PEAK_LR:g} over {EPOCHS} epochs, 4-px pad-crop + flip, float32; "
                    "weights stored as float16"),
         "command": "nice -n 19 python -m benchmarks resnet20_checkpoint",

