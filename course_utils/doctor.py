@@ -169,9 +169,10 @@ def checks() -> list[tuple[str, bool, str]]:
                         "point COURSE_DATA_DIR at the folder that holds mnist.npz etc."))
     try:
         from course_utils import transfer
-    except ImportError as exc:          # Keras itself is broken: reported above
+    except Exception as exc:            # Keras itself is broken: reported above
         transfer = None
-        results.append((f"course_utils.transfer imports ({exc})", False, "pip install -e ."))
+        results.append((f"course_utils.transfer imports ({type(exc).__name__}: {exc})", False,
+                        "fix the Keras backend first (see above), then pip install -e ."))
     if transfer is not None:
         try:
             found = transfer.imagenet_weights_file()
