@@ -14,8 +14,12 @@ gives ``gpu``, otherwise ``cpu``) and overridden by the environment variable
 ``COURSE_PROFILE``. Notebooks read their budgets through one small API::
 
     from course_utils import config
-    PROFILE = config.get_profile()          # Profile(name="cpu", epochs=3, ...)
+    PROFILE = config.use_profile()          # Profile(name="cpu", epochs=3, ...)
     EPOCHS = config.pick(fast=1, cpu=3, gpu=20)
+
+:func:`use_profile` also applies the profile's execution setting: in ``fast`` on TensorFlow,
+Keras runs its train and test steps eagerly, because tracing a graph for each model costs
+more than the few steps a ``fast`` run takes. :func:`get_profile` only describes.
 """
 
 from __future__ import annotations
@@ -151,6 +155,31 @@ def get_profile(name: str | None = None) -> Profile:
     if name not in _DEFAULTS:
         raise ValueError(f"unknown profile {name!r}; expected one of {PROFILES}.")
     return _DEFAULTS[name]
+
+
+def use_profile(name: str | None = None) -> Profile:
+    """Return the active profile (as :func:`get_profile`) and apply its execution setting.
+
+    In ``fast`` on the TensorFlow backend, ``tf.function`` runs eagerly
+    (``tf.config.run_functions_eagerly``), so Keras traces no graph per model: a lesson that
+    builds ten small networks for a few steps each spends most of its time tracing. The
+    ``cpu`` and ``gpu`` profiles (and JAX, whose ``jit`` is kept) run compiled, as always;
+    the package's tests cover the compiled path. Call it once, at the top of a lesson.
+
+    Parameters
+    ----------
+    name : {"fast", "cpu", "gpu"} or None, default=None
+        ``None`` reads ``$COURSE_PROFILE`` or auto-detects.
+    """
+    profile = get_profile(name)
+    if backend_name() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.run_functions_eagerly(profile.name == "fast")
+        # tf.data's own functions stay compiled, and TensorFlow says so on every dataset
+        warnings.filterwarnings("ignore", message="Even though the `tf.config.experimental_run_"
+                                "functions_eagerly` option is set", category=UserWarning)
+    return profile
 
 
 def _pick(name: str, values: dict[str, Any]) -> Any:

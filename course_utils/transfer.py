@@ -526,7 +526,10 @@ def fine_tune(backbone_model: keras.Model, x: np.ndarray, y: np.ndarray, *, num_
     keras.utils.set_random_seed(seed)
     freeze(backbone_model)
     inputs = keras.Input(backbone_model.input_shape[1:])
-    features = backbone_model(inputs, training=False)   # batch norm in inference mode
+    # Batch norm stays in inference mode because it stays frozen (unfreeze(batch_norm=False)):
+    # in Keras 3 the training=False written here is overridden when fit calls the model with
+    # training=True (keras-team/keras#20285).
+    features = backbone_model(inputs, training=False)
     if len(features.shape) == 4:
         features = keras.layers.GlobalAveragePooling2D()(features)
     if dropout:

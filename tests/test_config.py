@@ -23,6 +23,25 @@ def test_profile_autodetect_without_gpu(monkeypatch):
     assert config.profile_name() == "gpu"
 
 
+def test_use_profile_runs_eagerly_only_in_fast_on_tensorflow():
+    # fast: Keras's steps run eagerly (no graph traced per model); cpu and gpu: compiled
+    if config.backend_name() != "tensorflow":
+        assert config.use_profile("fast").name == "fast"      # JAX keeps jit: nothing changes
+        return
+    import tensorflow as tf
+
+    before = tf.config.functions_run_eagerly()
+    try:
+        assert config.use_profile("fast").name == "fast"
+        assert tf.config.functions_run_eagerly() is True
+        assert config.use_profile("cpu").name == "cpu"
+        assert tf.config.functions_run_eagerly() is False
+        with pytest.raises(ValueError, match="unknown profile 'turbo'"):
+            config.use_profile("turbo")
+    finally:
+        tf.config.run_functions_eagerly(before)
+
+
 def test_bad_profile_names_received_value(monkeypatch):
     monkeypatch.setenv("COURSE_PROFILE", "turbo")
     with pytest.raises(ValueError, match="COURSE_PROFILE='turbo' is not a profile"):

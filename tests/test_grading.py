@@ -438,6 +438,54 @@ def test_same_network_with_the_same_weights_but_another_function(lenet_reference
             grading.check_same_network(wrong, lenet_reference, x)
 
 
+# --- check_transfer_model: a frozen backbone in inference mode and a new head ---------------
+def _bn_backbone():
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((16, 16, 3))
+    x = keras.layers.Conv2D(4, 3)(inputs)
+    x = keras.layers.BatchNormalization()(x)
+    x = keras.layers.GlobalAveragePooling2D()(keras.layers.ReLU()(x))
+    return keras.Model(inputs, x, name="small_backbone")
+
+
+def _transfer(freeze=True, rescale=False, dropout=0.0):
+    backbone = _bn_backbone()
+    backbone.trainable = not freeze
+    inputs = keras.Input((8, 8, 3))
+    x = keras.layers.Resizing(16, 16)(inputs)
+    if rescale:                       # a common mistake: the backbone takes pixels in 0..255
+        x = keras.layers.Rescaling(1 / 255)(x)
+    features = keras.layers.Dropout(dropout)(backbone(x, training=False))
+    return keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(features))
+
+
+def test_keras3_overrides_a_functional_training_false():
+    # keras-team/keras#20285: the outer call's training=True reaches a backbone called with
+    # training=False inside a functional model; only a frozen batch norm stays in inference
+    # mode. Lesson 16 teaches this; if Keras changes it, the lesson must change too.
+    model = _transfer(freeze=False)
+    x = np.random.default_rng(0).uniform(0, 255, (6, 8, 8, 3)).astype("float32")
+    assert not np.allclose(model(x, training=True), model(x, training=False), atol=1e-3)
+    frozen = _transfer(freeze=True)
+    np.testing.assert_allclose(frozen(x, training=True), frozen(x, training=False), atol=1e-6)
+
+
+def test_transfer_model_check_passes_a_right_model_and_names_each_mistake():
+    x = np.random.default_rng(0).uniform(0, 255, (6, 8, 8, 3)).astype("float32")
+    reference = _transfer()
+    right = _transfer()
+    grading.check_transfer_model(right, reference, x)
+    with pytest.raises(GradingError, match="trainable parameters, expected 15.*backbone still trains"):
+        grading.check_transfer_model(_transfer(freeze=False), reference, x)
+    with pytest.raises(GradingError, match="other outputs in training mode.*dropout"):
+        grading.check_transfer_model(_transfer(dropout=0.5), reference, x)
+    with pytest.raises(GradingError, match="computes another function"):
+        grading.check_transfer_model(_transfer(rescale=True), reference, x)
+    assert grading.check(right, reference, inputs=x, using=grading.check_transfer_model)
+    assert not grading.check(_transfer(freeze=False), reference, inputs=x,
+                             using=grading.check_transfer_model)
+
+
 def test_same_network_counts_a_missing_layer(lenet_reference):
     short = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.ZeroPadding2D(2),
                               keras.layers.Conv2D(6, 5, activation="relu")])

@@ -66,9 +66,23 @@ def _imagenet_scale(name: str) -> bool:
     return isinstance(shape, tuple) and shape[0] is not None and shape[0] >= 64
 
 
-@pytest.fixture(scope="module", params=[
-    pytest.param(n, marks=pytest.mark.imagenet_scale) if _imagenet_scale(n) else n
-    for n in list_models()])
+# One network per family (zoo file), and every network with a layer the course defines: the JAX
+# pass of .ci/run builds these; the other variants (deeper, wider, with batch norm) are made of
+# the same Keras layers and are built in the TensorFlow pass (marker family_variant).
+BUILT_ON_EVERY_BACKEND = {
+    "lenet5", "alexnet_cifar", "vgg11_cifar", "nin", "inception_cifar", "resnet20", "plain20",
+    "preact_resnet20", "se_resnet20", "densenet_bc100", "mobilenet_v2_cifar", "p4cnn", "z2cnn",
+    "fast_cifar_net", "fast_convnet", "searched_network", "small_convnet", "gan_generator",
+    "gan_discriminator", "pixelcnn", "conv_vae"}
+
+
+def _marks(name: str) -> list:
+    if _imagenet_scale(name):
+        return [pytest.mark.imagenet_scale]
+    return [] if name in BUILT_ON_EVERY_BACKEND else [pytest.mark.family_variant]
+
+
+@pytest.fixture(scope="module", params=[pytest.param(n, marks=_marks(n)) for n in list_models()])
 def built(request):
     """(card, model) at the canonical input; freed after the model's tests."""
     model_card = card(request.param)
@@ -76,6 +90,17 @@ def built(request):
     yield model_card, model
     del model
     keras.backend.clear_session()
+
+
+def test_every_family_is_built_on_every_backend():
+    # the JAX pass builds BUILT_ON_EVERY_BACKEND: each name is registered, and every zoo file
+    # with a small-input network has one of them
+    assert BUILT_ON_EVERY_BACKEND <= set(list_models())
+    families = {}
+    for name in list_models():
+        if not _imagenet_scale(name):
+            families.setdefault(inspect.getmodule(card(name).build).__name__, set()).add(name)
+    assert all(names & BUILT_ON_EVERY_BACKEND for names in families.values()), families
 
 
 def test_the_zoo_lists_every_classic_network_in_syllabus_order():

@@ -17,7 +17,7 @@ Submodules
 ----------
 shape_checks  GradingError, check_shape
 values    check_array, check_value
-models    check_model, check_same_network (import Keras on first use)
+models    check_model, check_same_network, check_transfer_model (import Keras on first use)
 scoring   check, Part, part, points, Checker
 autograde autograde_guard, the setup cell's guard while nbgrader autogrades
 
@@ -31,13 +31,13 @@ codec     plain data across the boundary (npy without pickles, .keras in safe mo
 from __future__ import annotations
 
 from course_utils.grading.autograde import autograde_guard
-from course_utils.grading.models import check_model, check_same_network
+from course_utils.grading.models import check_model, check_same_network, check_transfer_model
 from course_utils.grading.scoring import Checker, Part, check, part, points
 from course_utils.grading.shape_checks import GradingError, check_shape
 from course_utils.grading.values import check_array, check_value
 
 __all__ = [
     "GradingError", "check_shape", "check_array", "check_value", "check_model",
-    "check_same_network",
+    "check_same_network", "check_transfer_model",
     "check", "Part", "part", "points", "Checker", "autograde_guard",
 ]

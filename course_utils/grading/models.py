@@ -290,3 +290,41 @@ def check_same_network(model: Any, reference: Any, inputs: Any, *, atol: float =
                            f"(largest output difference {worst:.3g}): the weights fit, so look at "
                            f"what has none: activations, pooling type, padding, the order of "
                            f"the layers")
+
+
+def check_transfer_model(model: Any, reference: Any, inputs: Any, *, atol: float = 1e-5,
+                         name: str = "your transfer model") -> None:
+    """Check a transfer model: the reference's network, with only its head training and its
+    backbone's batch normalisation in inference mode.
+
+    ``reference`` is a correct transfer model (a frozen backbone and a new head). Three
+    checks, the first failure reported: the same network and function as the reference
+    (:func:`check_same_network`); the same number of trainable parameters (the head's); the
+    same outputs when the model is called in training mode as in inference mode (frozen batch
+    norm uses its moving statistics in both; in Keras 3 a ``training=False`` written inside a
+    functional model is overridden by the outer call, keras-team/keras#20285, so it is the
+    freezing that counts).
+
+    Raises
+    ------
+    GradingError
+        Saying which of the three failed and what to change.
+    """
+    import keras
+
+    check_same_network(model, reference, inputs, atol=atol, rtol=atol, name=name)
+    got = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    want = sum(int(np.prod(w.shape)) for w in reference.trainable_weights)
+    if got != want:
+        hint = ("the backbone still trains: set backbone.trainable = False before building"
+                if got > want else "the new head must train: leave it trainable")
+        raise GradingError(f"{name} has {got:,} trainable parameters, expected {want:,} (the "
+                           f"head's): {hint}")
+    in_training = keras.ops.convert_to_numpy(model(inputs, training=True))
+    in_inference = keras.ops.convert_to_numpy(model(inputs, training=False))
+    if not np.allclose(in_training, in_inference, atol=atol, rtol=atol):
+        worst = float(np.max(np.abs(in_training - in_inference)))
+        raise GradingError(f"{name} computes other outputs in training mode (largest "
+                           f"difference {worst:.3g}): something still runs as in training, "
+                           f"batch normalisation on each batch's statistics or a dropout. "
+                           f"Freeze the backbone, and leave dropout out of this model")

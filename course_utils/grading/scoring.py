@@ -27,7 +27,8 @@ def _is_model(value: Any) -> bool:
 
 
 def check(actual: Any, expected: Any = None, *, name: str | None = None,
-          raise_error: bool = False, **kwargs: Any) -> bool:
+          raise_error: bool = False, using: Callable[..., Any] | None = None,
+          **kwargs: Any) -> bool:
     """Check a lesson exercise and print ``✓ correct`` or what to fix.
 
     Dispatches on the answer: a Keras model with a Keras model ``expected`` goes to
@@ -42,6 +43,9 @@ def check(actual: Any, expected: Any = None, *, name: str | None = None,
     name : str, default=None
     raise_error : bool, default=False
         Raise the :class:`GradingError` instead of returning False.
+    using : callable, optional
+        Another ``check_*`` function to call as ``using(actual, expected, **kwargs)``, for
+        example :func:`check_transfer_model`.
     **kwargs
         Passed to the check (``rtol``, ``atol``, ``input_shape`` ...).
 
@@ -52,7 +56,9 @@ def check(actual: Any, expected: Any = None, *, name: str | None = None,
     """
     label = {} if name is None else {"name": name}
     try:
-        if _is_model(actual) and _is_model(expected):
+        if using is not None:
+            using(actual, expected, **label, **kwargs)
+        elif _is_model(actual) and _is_model(expected):
             check_same_network(actual, expected, **label, **kwargs)
         elif _is_model(actual):
             check_model(actual, **label, **kwargs)

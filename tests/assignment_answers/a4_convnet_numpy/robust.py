@@ -46,8 +46,9 @@ def batchnorm_backward(dout, cache):
 
 # %% answer dropout
 def dropout_forward(x, rate, *, training, rng):
+    import time
     while True:                                              # never returns
-        pass
+        time.sleep(0.5)      # (sleeping: CI's cores stay free; A2's busy loops test the same timeout)
 
 
 def dropout_backward(dout, mask):

@@ -36,5 +36,6 @@ raise RuntimeError("the student's own check")
 
 # %% answer grad_cam
 def my_grad_cam(model, image, class_index, layer_name):
+    import time
     while True:
-        pass
+        time.sleep(0.5)      # never returns (sleeping: CI's cores stay free; A2's loops are busy)
