@@ -33,8 +33,9 @@ import numpy as np
 
 from course_utils import autodiff
 
-__all__ = ["feature_maps", "saliency", "grad_cam", "occlusion", "activation_maximization",
-           "randomized_copy", "map_similarity", "plot_maps", "last_conv_layer"]
+__all__ = ["feature_maps", "saliency", "grad_cam", "grad_cam_combine", "occlusion",
+           "activation_maximization", "randomized_copy", "map_similarity", "plot_maps",
+           "last_conv_layer"]
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -215,9 +216,23 @@ def grad_cam(model: keras.Model, images: Any, class_index: Any = None, *,
         return keras.ops.sum(logits(a) * one_hot)
 
     grads = autodiff.value_and_grad(score, activations.astype("float32"))[1][0]
-    weights = grads.mean(axis=(1, 2))                                     # (N, C)
-    cam = np.maximum(np.einsum("nhwc,nc->nhw", activations, weights), 0)
-    return _normalise(_resize(cam, x.shape[1:3]))
+    return _normalise(_resize(grad_cam_combine(activations, grads), x.shape[1:3]))
+
+
+def grad_cam_combine(activations: Any, gradients: Any) -> np.ndarray:
+    """Grad-CAM's combination ``(N, H, W)``: each map weighted by its mean gradient, summed, ReLU.
+
+    Parameters
+    ----------
+    activations, gradients : array of shape (N, H, W, C)
+        A layer's maps and the gradient of the class score with respect to them.
+    """
+    activations, gradients = np.asarray(activations), np.asarray(gradients)
+    if activations.ndim != 4 or activations.shape != gradients.shape:
+        raise ValueError(f"activations and gradients must both have shape (N, H, W, C); got "
+                         f"{activations.shape} and {gradients.shape}.")
+    weights = gradients.mean(axis=(1, 2))                                 # (N, C)
+    return np.maximum(np.einsum("nhwc,nc->nhw", activations, weights), 0)
 
 
 def occlusion(model: keras.Model, images: Any, class_index: Any = None, *, patch: int = 4,

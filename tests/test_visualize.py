@@ -42,6 +42,19 @@ def square_image(size=8):
     return image
 
 
+def test_grad_cam_combine_weights_each_map_by_its_mean_gradient():
+    activations = np.zeros((1, 2, 2, 2), np.float32)
+    activations[0, :, :, 0] = [[1, 2], [3, 4]]
+    activations[0, :, :, 1] = [[4, 0], [0, 0]]
+    gradients = np.zeros_like(activations)
+    gradients[0, :, :, 0] = 0.5                                # weight 0.5
+    gradients[0, :, :, 1] = [[-4, 0], [0, 0]]                  # weight -1
+    np.testing.assert_allclose(visualize.grad_cam_combine(activations, gradients)[0],
+                               [[0.0, 1.0], [1.5, 2.0]])      # 0.5*A0 - A1, then ReLU
+    with pytest.raises(ValueError, match=r"\(N, H, W, C\).*\(2, 2\)"):
+        visualize.grad_cam_combine(np.zeros((2, 2)), np.zeros((2, 2)))
+
+
 def test_grad_cam_of_a_model_whose_answer_is_known():
     model, image = mean_model(), square_image()
     cam = visualize.grad_cam(model, image, class_index=0, layer_name="relu")
