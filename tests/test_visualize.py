@@ -55,6 +55,55 @@ def test_grad_cam_combine_weights_each_map_by_its_mean_gradient():
         visualize.grad_cam_combine(np.zeros((2, 2)), np.zeros((2, 2)))
 
 
+def test_integrated_gradients_of_a_linear_score_is_input_times_weight():
+    model, image = mean_model(), square_image()
+    attributions = visualize.integrated_gradients(model, image, class_index=0, steps=4)
+    expected = image / 64.0                               # logit 0 = mean of the pixels (all >= 0)
+    np.testing.assert_allclose(attributions, expected, atol=1e-7)
+    with pytest.raises(ValueError, match="steps must be a positive integer, got 0"):
+        visualize.integrated_gradients(model, image, steps=0)
+
+
+def test_integrated_gradients_are_complete_on_a_nonlinear_network():
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((8, 8, 3))
+    x = keras.layers.Conv2D(4, 3, activation="relu")(inputs)
+    x = keras.layers.Conv2D(4, 3, activation="tanh")(x)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    model = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(x))
+    images = np.random.default_rng(0).random((2, 8, 8, 3)).astype("float32")
+    baseline = np.full((8, 8, 3), 0.5, "float32")
+    attributions = visualize.integrated_gradients(model, images, class_index=[1, 2], steps=64, baseline=baseline)
+    logits = keras.Model(model.input, model.layers[-1].input)
+    dense = model.layers[-1]
+    z = lambda t: keras.ops.convert_to_numpy(keras.ops.matmul(logits(t), dense.kernel) + dense.bias)
+    gap = z(images)[[0, 1], [1, 2]] - z(np.stack([baseline, baseline]))[[0, 1], [1, 2]]
+    np.testing.assert_allclose(attributions.sum(axis=(1, 2, 3)), gap, rtol=0.02, atol=1e-4)
+
+
+def test_guided_backprop_passes_only_positive_gradients_through_relus():
+    model, image = mean_model(), square_image()
+    # class 0 = +mean(ReLU(x)): the gradient arriving at the ReLU is positive, guided = plain
+    np.testing.assert_allclose(visualize.guided_backprop(model, image, class_index=0),
+                               visualize.saliency(model, image, class_index=0))
+    # class 1 = -mean(ReLU(x)): the plain gradient marks the square, the guided one is blocked
+    assert visualize.saliency(model, image, class_index=1)[0, 1, 1] == 1.0
+    np.testing.assert_array_equal(visualize.guided_backprop(model, image, class_index=1), 0.0)
+    assert model.get_layer("relu").__class__ is keras.layers.ReLU          # the model is not changed
+
+
+def test_guided_backprop_rewrites_relu_activations_of_dense_and_conv_layers():
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((6, 6, 2))
+    x = keras.layers.Conv2D(3, 3, activation="relu")(inputs)
+    x = keras.layers.Dense(4, activation="relu")(keras.layers.Flatten()(x))
+    model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(x))
+    images = np.random.default_rng(1).normal(size=(3, 6, 6, 2)).astype("float32")
+    guided, plain = visualize.guided_backprop(model, images), visualize.saliency(model, images)
+    assert guided.shape == plain.shape == (3, 6, 6)
+    assert not np.allclose(guided, plain)                 # some negative gradients were blocked
+
+
 def test_grad_cam_of_a_model_whose_answer_is_known():
     model, image = mean_model(), square_image()
     cam = visualize.grad_cam(model, image, class_index=0, layer_name="relu")
