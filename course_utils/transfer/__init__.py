@@ -17,8 +17,6 @@
 
 from __future__ import annotations
 
-import importlib.util  # noqa: F401 - tests patch transfer.importlib.util.find_spec
-
 from course_utils.transfer._cache import (APPLICATIONS, LITE0_FILE, LITE0_SHA256, WeightsCorrupt, WeightsUnavailable,
                                           course_backbone_path)
 from course_utils.transfer.backbones import backbone

@@ -180,7 +180,7 @@ def integrated_gradients(model: keras.Model, images: Any, class_index: Any = Non
     if not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps must be a positive integer, got {steps!r}.")
     start = np.zeros_like(x) if baseline is None else np.broadcast_to(
-        np.asarray(baseline, "float32"), x.shape[1:])[None] + np.zeros_like(x)
+        np.asarray(baseline, "float32"), x.shape).copy()
     logits = _score_head(model)
     one_hot = np.eye(model.output_shape[-1], dtype="float32")[classes]
 
