@@ -197,3 +197,76 @@ def test_pca_color_refuses_greyscale():
     layer = augment.PCAColor(values, vectors, seed=0)
     with pytest.raises(ValueError, match="needs 3 channels, got images of shape"):
         layer(np.zeros((2, 4, 4, 1), "float32"), training=True)
+
+
+@pytest.mark.parametrize("kind", ["mixup", "cutmix"])
+def test_mix_labels_mixes_images_and_labels_alike(kind):
+    labels = np.arange(16) % 10
+    mix = augment.MixLabels(kind, num_classes=10, seed=3)
+    images, soft = (_np(t) for t in mix(IMAGES, labels, training=True))
+    assert images.shape == IMAGES.shape and images.dtype == np.float32
+    assert soft.shape == (16, 10)
+    np.testing.assert_allclose(soft.sum(axis=1), 1.0, atol=1e-5)
+    # every soft label is a mixture of its own class and at most one other
+    assert np.all((soft > 1e-6).sum(axis=1) <= 2)
+    assert np.all(soft[np.arange(16), labels] > 0) or kind == "cutmix"
+    assert not np.allclose(soft, np.eye(10)[labels])          # something was mixed
+    if kind == "mixup":
+        # each mixed image is lam * x_i + (1 - lam) * x_j with lam = the label's own share
+        own = soft[np.arange(16), labels]
+        i = int(np.argmax((own > 0.05) & (own < 0.95)))
+        partners = [j for j in range(16) if np.allclose(
+            images[i], own[i] * IMAGES[i] + (1 - own[i]) * IMAGES[j].astype(np.float32), atol=1e-2)]
+        assert partners, "a mixed image is the labels' mixture of two images of the batch"
+    clean_images, one_hot = (_np(t) for t in mix(IMAGES, labels, training=False))
+    np.testing.assert_array_equal(clean_images, IMAGES.astype(np.float32))
+    np.testing.assert_array_equal(one_hot, np.eye(10)[labels])
+
+
+def test_mix_labels_refuses_bad_settings_and_pipeline_needs_labels():
+    with pytest.raises(ValueError, match="kind must be one of"):
+        augment.MixLabels("mixdown", num_classes=10)
+    with pytest.raises(ValueError, match="num_classes"):
+        augment.MixLabels("mixup", num_classes=1)
+    with pytest.raises(ValueError, match="alpha must be positive"):
+        augment.MixLabels("cutmix", num_classes=10, alpha=0)
+    with pytest.raises(ValueError, match="a batch"):
+        augment.MixLabels("mixup", num_classes=10)(IMAGES[0], np.arange(1))
+    with pytest.raises(ValueError, match="pass the integer labels"):
+        augment.pipeline(IMAGES, None, augment.MixLabels("mixup", num_classes=10))
+
+
+@pytest.mark.parametrize("backend", [None, "numpy"])
+def test_pipeline_yields_soft_labels_for_a_mixing_augmentation(backend):
+    mix = augment.MixLabels("mixup", num_classes=10, augmentation=augment.cifar_standard(seed=0),
+                            seed=1)
+    assert mix.name == "cifar_standard+mixup" or mix.name.endswith("+mixup")
+    batches = augment.pipeline(IMAGES, np.arange(16) % 10, mix, batch_size=8, seed=0,
+                               **({"backend": backend} if backend else {}))
+    xs, ys = zip(*[(_np(xb), _np(yb)) for xb, yb in batches])
+    assert [x.shape for x in xs] == [(8, 32, 32, 3)] * 2 and [y.shape for y in ys] == [(8, 10)] * 2
+    np.testing.assert_allclose(np.concatenate(ys).sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_fit_and_evaluate_trains_on_mixed_labels_and_measures_on_integer_ones():
+    from course_utils import training
+    from course_utils.data import Dataset
+
+    rng = np.random.default_rng(1)
+    y = np.arange(64) % 2
+    x = np.where(y[:, None, None, None] == 1, 200, 40).astype(np.uint8) \
+        + rng.integers(0, 30, (64, 8, 8, 3)).astype(np.uint8)
+    dataset = Dataset("toy", x[:48], y[:48], x[48:], y[48:], ("dark", "bright"), "generated")
+
+    def network():
+        inputs = keras.Input((8, 8, 3))
+        pooled = keras.layers.GlobalAveragePooling2D()(inputs)
+        return keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(pooled))
+
+    run = training.fit_and_evaluate(network, dataset, epochs=40, batch_size=16, learning_rate=0.3,
+                                    augmentation=augment.MixLabels("mixup", num_classes=2, seed=0),
+                                    label_smoothing=0.1, record=False)
+    assert isinstance(run.model.loss, keras.losses.CategoricalCrossentropy)
+    assert run.model.loss.label_smoothing == pytest.approx(0.1)
+    assert run.test_accuracy == 1.0          # measured on the clean integer-labelled test images
+    assert run.settings["augmentation"] == "mixup"

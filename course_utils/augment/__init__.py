@@ -8,6 +8,7 @@ package adds only:
 ========================  =====================================================
 ``PCAColor``              AlexNet's PCA colour augmentation (a Keras layer)
 ``pca_color_statistics``  the RGB eigenvalues and eigenvectors it needs
+``MixLabels``             mixup or CutMix (Keras's layers) on integer-labelled batches
 ``predict_tta``           test-time augmentation: flip, five and ten crops
 ``pipeline``              augmented batches made off the training step
 ``cifar_standard``        preset: pad-4 random crop and horizontal flip
@@ -28,11 +29,12 @@ import keras
 import numpy as np
 from keras import layers
 
+from course_utils.augment.mixing import MixLabels, mixes_labels
 from course_utils.augment.pca import PCAColor, pca_color_statistics
 from course_utils.augment.pipeline import AugmentedBatches, pipeline
 from course_utils.augment.tta import CROPS, predict_tta, tta_views
 
-__all__ = ["Preset", "PCAColor", "pca_color_statistics", "predict_tta", "tta_views", "CROPS", "pipeline",
+__all__ = ["Preset", "MixLabels", "mixes_labels", "PCAColor", "pca_color_statistics", "predict_tta", "tta_views", "CROPS", "pipeline",
            "AugmentedBatches", "cifar_standard", "flip_translate", "alexnet"]
 
 

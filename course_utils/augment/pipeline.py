@@ -21,6 +21,8 @@ from typing import Any, Callable
 import keras
 import numpy as np
 
+from course_utils.augment.mixing import mixes_labels
+
 __all__ = ["pipeline", "AugmentedBatches"]
 
 
@@ -58,6 +60,9 @@ class AugmentedBatches(keras.utils.PyDataset):
     def __getitem__(self, index: int):
         idx = np.sort(self.order[index * self.batch_size:(index + 1) * self.batch_size])
         batch = self.x[idx]
+        if self.augmentation is not None and mixes_labels(self.augmentation):
+            images, labels = self.augmentation(batch, self.y[idx], training=True)
+            return keras.ops.convert_to_numpy(images), keras.ops.convert_to_numpy(labels)
         if self.augmentation is not None:
             batch = keras.ops.convert_to_numpy(self.augmentation(batch, training=True))
         return batch if self.y is None else (batch, self.y[idx])
@@ -75,7 +80,11 @@ def _tf_pipeline(x, y, augmentation, batch_size, shuffle, seed, deterministic):
         ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size)
     if augmentation is not None:
-        if y is None:
+        if mixes_labels(augmentation):     # (images, integer labels) -> (images, soft labels)
+            ds = ds.map(lambda b, t: augmentation(b, t, training=True),
+                        num_parallel_calls=1 if deterministic else tf.data.AUTOTUNE,
+                        deterministic=True)
+        elif y is None:
             ds = ds.map(lambda b: augmentation(b, training=True),
                         num_parallel_calls=1 if deterministic else tf.data.AUTOTUNE,
                         deterministic=True)
@@ -98,7 +107,9 @@ def pipeline(x: np.ndarray, y: np.ndarray | None = None,
     y : ndarray, optional
     augmentation : callable, optional
         A ``keras.Sequential`` of preprocessing layers (see the presets of
-        :mod:`course_utils.augment`), called with ``training=True``.
+        :mod:`course_utils.augment`), called with ``training=True``; or a
+        :class:`~course_utils.augment.MixLabels` (mixup, CutMix), called with the batch's
+        integer labels too, which then yields one-hot soft labels.
     batch_size : int, default=128
     shuffle : bool, default=True
     seed : int, default=0
@@ -117,6 +128,9 @@ def pipeline(x: np.ndarray, y: np.ndarray | None = None,
         itself, so Keras's warning that ``fit``'s ``shuffle=True`` is ignored for a
         ``tf.data.Dataset`` is filtered once this function has been called.
     """
+    if augmentation is not None and mixes_labels(augmentation) and y is None:
+        raise ValueError(f"{getattr(augmentation, 'name', 'the augmentation')} mixes labels: "
+                         "pass the integer labels y as well.")
     if y is not None and len(x) != len(y):
         raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}.")
     if int(batch_size) < 1:

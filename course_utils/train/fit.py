@@ -27,6 +27,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from course_utils.augment.mixing import mixes_labels
 from course_utils.train.inputs import with_image_input
 from course_utils.train.losses import classification_loss
 from course_utils.train.loop import fit_model, steps_per_epoch
@@ -159,7 +160,10 @@ def _accuracy(model: keras.Model, x: np.ndarray | None, y: np.ndarray | None,
     if x is None or y is None or len(x) == 0:
         return None
     if predict is not None:
-        return float(np.mean(np.argmax(predict(model, x), axis=-1) == np.asarray(y)))
+        return float(np.mean(np.argmax(predict(model, x), axis=-1) == np.asarray(y).reshape(-1)))
+    if isinstance(model.loss, keras.losses.CategoricalCrossentropy):   # trained on soft labels
+        probabilities = model.predict(x, batch_size=1000, verbose=0)
+        return float(np.mean(np.argmax(probabilities, axis=-1) == np.asarray(y).reshape(-1)))
     return float(model.evaluate(x, y, batch_size=1000, verbose=0, return_dict=True)["accuracy"])
 
 
@@ -191,8 +195,9 @@ def _one_seed(network: keras.Model | str | Callable, dataset: Any, seed: int, sh
     model = with_image_input(network, shape, dtype="uint8" if augmentation is None else "float32")
     total = int(epochs) * steps_per_epoch(len(dataset.x_train), batch_size)
     rate = make_schedule(schedule, learning_rate, total, warmup_fraction=warmup_fraction)
+    soft = mixes_labels(augmentation)   # mixup / CutMix: one-hot soft labels in training
     model.compile(optimizer=make_optimizer(optimizer, rate, weight_decay=weight_decay),
-                  loss=classification_loss(label_smoothing), metrics=["accuracy"])
+                  loss=classification_loss(label_smoothing, soft_labels=soft), metrics=["accuracy"])
     start = time.perf_counter()
     history = fit_model(model, dataset.x_train, dataset.y_train, batch_size=batch_size,
                         epochs=epochs, augmentation=augmentation, seed=seed,
@@ -233,7 +238,10 @@ def fit_and_evaluate(network: keras.Model | str | Callable[[], keras.Model], dat
     label_smoothing : float, default=0.0
     augmentation : callable, optional
         A preset of :mod:`course_utils.augment`, applied by :func:`course_utils.augment.pipeline`
-        on another thread (it sees uint8 images in [0, 255] and returns floats in that range).
+        on another thread (it sees uint8 images in [0, 255] and returns floats in that range);
+        or a :class:`course_utils.augment.MixLabels` (mixup, CutMix), which mixes the labels
+        too: the network then trains with the categorical cross-entropy on soft labels, and
+        the training accuracy compares the prediction with the larger share of each mixture.
     seed : int, default=0
         Seeds the weights, the shuffling and the augmentation pipeline.
     seeds : sequence of int, optional

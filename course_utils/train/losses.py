@@ -32,7 +32,13 @@ class SmoothedSparseCrossentropy(keras.losses.Loss):
         return {**super().get_config(), "label_smoothing": self.label_smoothing}
 
 
-def classification_loss(label_smoothing: float = 0.0):
-    """The loss to compile with: plain sparse cross-entropy, or the smoothed one."""
+def classification_loss(label_smoothing: float = 0.0, *, soft_labels: bool = False):
+    """The loss to compile with: plain sparse cross-entropy, or the smoothed one.
+
+    ``soft_labels=True`` (labels mixed by mixup or CutMix, one-hot vectors): Keras's
+    categorical cross-entropy, which smooths such labels itself.
+    """
+    if soft_labels:
+        return keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing)
     return SmoothedSparseCrossentropy(label_smoothing) if label_smoothing else \
         "sparse_categorical_crossentropy"
