@@ -62,6 +62,21 @@ def test_schedules_and_errors():
     assert training.mean_and_spread([0.5]) == "50.00%"
 
 
+def test_difference_is_established_only_beyond_both_spreads():
+    # 0.60 +- 0.01 against 0.50 +- 0.02: 10 points apart, spreads 3 points together
+    d = training.difference([0.59, 0.61], [0.48, 0.52])
+    assert d.points == pytest.approx(10.0) and d.established is True
+    assert d.text == "+10.00 points (established)"
+    # 0.51 +- 0.01 against 0.50 +- 0.02: 1 point apart, inside the spreads
+    d = training.difference([0.50, 0.52], [0.48, 0.52])
+    assert d.points == pytest.approx(1.0) and d.established is False and "not established" in d.text
+    d = training.difference([0.55], [0.48, 0.52])
+    assert d.established is None and d.text == "+5.00 points (one seed)"
+    assert training.difference([2.0, 2.2], [1.0, 1.0], percent=False).text == "+1.10 (established)"
+    with pytest.raises(ValueError, match="at least one score"):
+        training.difference([], [0.5])
+
+
 def test_set_bn_momentum_reaches_nested_networks():
     net = zoo.get_model("resnet20")
     wrapped = training.with_uint8_input(net, (32, 32, 3))

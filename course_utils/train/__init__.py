@@ -23,7 +23,8 @@ of these modules, kept for the lessons that use them.
 from __future__ import annotations
 
 from course_utils.train.callbacks import StopAtAccuracy
-from course_utils.train.fit import Run, compare, fit_and_evaluate, mean_and_spread, set_bn_momentum
+from course_utils.train.fit import (Difference, Run, compare, difference, fit_and_evaluate,
+                                   mean_and_spread, set_bn_momentum)
 from course_utils.train.inputs import image_input, with_image_input
 from course_utils.train.loop import fit_model, steps_per_epoch
 from course_utils.train.losses import SmoothedSparseCrossentropy, classification_loss
@@ -32,7 +33,8 @@ from course_utils.train.schedules import (
     OPTIMIZERS, SCHEDULES, make_optimizer, make_schedule, one_cycle, warmup_linear_decay,
 )
 
-__all__ = ["Run", "fit_and_evaluate", "compare", "mean_and_spread", "set_bn_momentum",
+__all__ = ["Run", "fit_and_evaluate", "compare", "mean_and_spread", "difference", "Difference",
+           "set_bn_momentum",
            "image_input", "with_image_input", "fit_model", "steps_per_epoch",
            "SmoothedSparseCrossentropy", "classification_loss", "Recipe", "StopAtAccuracy",
            "make_optimizer", "make_schedule", "one_cycle", "warmup_linear_decay", "OPTIMIZERS",

@@ -22,7 +22,7 @@ import dataclasses
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import keras
 import numpy as np
@@ -352,3 +352,34 @@ def mean_and_spread(values: Sequence[float], *, percent: bool = True) -> str:
         return f"{mean:.2f}{unit}"
     half_range = scale * (max(values) - min(values)) / 2
     return f"{mean:.2f}{unit} ± {half_range:.2f}"
+
+
+class Difference(NamedTuple):
+    """The difference of two arms' mean scores, and whether the seeds establish it."""
+
+    points: float                 # mean(values) - mean(base), in points (or units)
+    established: bool | None      # None: an arm has one seed, so no spread to compare with
+    text: str                     # "+1.23 points (not established)"
+
+
+def difference(values: Sequence[float], base: Sequence[float], *, percent: bool = True) -> Difference:
+    """How far ``values`` lie from ``base`` (two arms' scores over seeds), said honestly.
+
+    The difference is *established* when it is larger than the two arms' half-ranges over
+    seeds combined (the ``±`` of :func:`mean_and_spread`): then no seed of one arm comes
+    near a seed of the other. With one seed in either arm there is no spread, and the text
+    says "one seed".
+    """
+    values, base = [float(v) for v in values], [float(b) for b in base]
+    if not values or not base:
+        raise ValueError(f"both arms need at least one score, got {len(values)} and {len(base)}.")
+    scale = 100 if percent else 1
+    points = scale * (float(np.mean(values)) - float(np.mean(base)))
+    if len(values) < 2 or len(base) < 2:
+        established, verdict = None, "one seed"
+    else:
+        spreads = scale * ((max(values) - min(values)) + (max(base) - min(base))) / 2
+        established = bool(abs(points) > spreads)
+        verdict = "established" if established else "not established"
+    unit = " points" if percent else ""
+    return Difference(points, established, f"{points:+.2f}{unit} ({verdict})")
