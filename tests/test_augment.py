@@ -230,10 +230,14 @@ def test_mix_labels_refuses_bad_settings_and_pipeline_needs_labels():
         augment.MixLabels("mixup", num_classes=1)
     with pytest.raises(ValueError, match="alpha must be positive"):
         augment.MixLabels("cutmix", num_classes=10, alpha=0)
+    with pytest.raises(ValueError, match="CutMix factor"):
+        augment.MixLabels("cutmix", num_classes=10, alpha=2.0)
     with pytest.raises(ValueError, match="a batch"):
         augment.MixLabels("mixup", num_classes=10)(IMAGES[0], np.arange(1))
     with pytest.raises(ValueError, match="pass the integer labels"):
         augment.pipeline(IMAGES, None, augment.MixLabels("mixup", num_classes=10))
+    with pytest.raises(ValueError, match="pass the integer labels"):
+        augment.AugmentedBatches(IMAGES, None, augment.MixLabels("mixup", num_classes=10), 8)
 
 
 @pytest.mark.parametrize("backend", [None, "numpy"])

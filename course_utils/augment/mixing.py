@@ -39,8 +39,10 @@ class MixLabels:
     num_classes : int
         Length of the one-hot labels.
     alpha : float, optional
-        The Beta distribution's parameter (``MixUp``'s ``alpha``, default 0.2; ``CutMix``'s
-        ``factor``, default 1.0, as in the papers' CIFAR experiments).
+        mixup: the Beta distribution's parameter (default 0.2, the value of the mixup
+        paper's ImageNet experiments; 1 draws ``lam`` uniformly). CutMix: Keras's ``factor``,
+        in (0, 1] (default 1.0): each batch draws ``a`` uniformly from (0, factor) and then
+        ``lam ~ Beta(a, a)`` per image, which is not the CutMix paper's ``Beta(1, 1)``.
     augmentation : callable, optional
         An image-only augmentation applied before the mixing (for example
         :func:`course_utils.augment.cifar_standard`).
@@ -63,6 +65,8 @@ class MixLabels:
         alpha = (0.2 if kind == "mixup" else 1.0) if alpha is None else float(alpha)
         if not alpha > 0:
             raise ValueError(f"alpha must be positive, got {alpha!r}.")
+        if kind == "cutmix" and alpha > 1:
+            raise ValueError(f"for cutmix, alpha is Keras's CutMix factor, in (0, 1]; got {alpha!r}.")
         self.kind, self.num_classes, self.alpha, self.seed = kind, num_classes, alpha, seed
         self.augmentation = augmentation
         self.layer = (keras.layers.MixUp(alpha=alpha, seed=seed) if kind == "mixup"

@@ -45,6 +45,9 @@ class AugmentedBatches(keras.utils.PyDataset):
     def __init__(self, x, y, augmentation, batch_size: int, *, shuffle: bool = True,
                  seed: int = 0, workers: int = 1, max_queue_size: int = 8):
         super().__init__(workers=workers, use_multiprocessing=False, max_queue_size=max_queue_size)
+        if augmentation is not None and mixes_labels(augmentation) and y is None:
+            raise ValueError(f"{getattr(augmentation, 'name', 'the augmentation')} mixes labels: "
+                             "pass the integer labels y as well.")
         self.x, self.y, self.augmentation = x, y, augmentation
         self.batch_size, self.shuffle, self.seed, self.epoch = int(batch_size), shuffle, seed, 0
         self.order = self._order()

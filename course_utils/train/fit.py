@@ -366,9 +366,9 @@ def difference(values: Sequence[float], base: Sequence[float], *, percent: bool 
     """How far ``values`` lie from ``base`` (two arms' scores over seeds), said honestly.
 
     The difference is *established* when it is larger than the two arms' half-ranges over
-    seeds combined (the ``±`` of :func:`mean_and_spread`): then no seed of one arm comes
-    near a seed of the other. With one seed in either arm there is no spread, and the text
-    says "one seed".
+    seeds combined (the ``±`` of :func:`mean_and_spread`); with two seeds per arm, the two
+    arms' seeds then do not overlap. With one seed in either arm there is no spread, and the
+    text says "one seed".
     """
     values, base = [float(v) for v in values], [float(b) for b in base]
     if not values or not base:

@@ -38,6 +38,8 @@ def classification_loss(label_smoothing: float = 0.0, *, soft_labels: bool = Fal
     ``soft_labels=True`` (labels mixed by mixup or CutMix, one-hot vectors): Keras's
     categorical cross-entropy, which smooths such labels itself.
     """
+    if not 0 <= label_smoothing < 1:
+        raise ValueError(f"label_smoothing must be in [0, 1), got {label_smoothing!r}.")
     if soft_labels:
         return keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing)
     return SmoothedSparseCrossentropy(label_smoothing) if label_smoothing else \
