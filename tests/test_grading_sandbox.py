@@ -198,3 +198,48 @@ def test_grading_refuses_to_run_without_isolation(monkeypatch):
     monkeypatch.setattr(nbgrader_sandbox, "isolation_available", lambda: False)
     with pytest.raises(RuntimeError, match="bubblewrap.*allow_unisolated"):
         nbgrader_sandbox.SandboxedExecute().preprocess(None, {})
+
+
+def test_an_import_cut_short_does_not_break_the_next_one(tmp_path, monkeypatch):
+    """A time limit inside a package's import leaves its submodules behind; without the
+    worker's clean-up the next import re-runs __init__ against them and fails (as SciPy's
+    scipy.ndimage did in the A1 attacker's replay)."""
+    import importlib
+    import sys
+
+    from course_utils.grading.worker import _forget_broken_imports, _orphans
+
+    package = tmp_path / "cut_short_pkg"
+    package.mkdir()
+    (package / "_api.py").write_text("VALUE = 7\n")
+    # SciPy's pattern: a submodule imports a sibling, which binds it in the package's
+    # namespace as a side effect that a cached import does not repeat
+    (package / "_inner.py").write_text("from . import _api\nVALUE = _api.VALUE\n__all__ = ['VALUE']\n")
+    (package / "__init__.py").write_text(
+        "from ._inner import *\nimport os\n"
+        "if os.environ.get('CUT_SHORT'):\n    raise TimeoutError('the time limit ran out')\n"
+        "del _api\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        monkeypatch.setenv("CUT_SHORT", "1")
+        with pytest.raises(TimeoutError):
+            importlib.import_module("cut_short_pkg")
+        monkeypatch.delenv("CUT_SHORT")
+        assert "cut_short_pkg._api" in sys.modules and "cut_short_pkg" not in sys.modules
+        with pytest.raises(NameError, match="_api"):     # the failure the clean-up prevents
+            importlib.import_module("cut_short_pkg")
+        for name in [n for n in sys.modules if n.startswith("cut_short_pkg")]:
+            sys.modules.pop(name)
+        before = _orphans()
+        monkeypatch.setenv("CUT_SHORT", "1")
+        with pytest.raises(TimeoutError):
+            importlib.import_module("cut_short_pkg")
+        monkeypatch.delenv("CUT_SHORT")
+        sys.modules["unrelated_ext.status"] = sys.modules["os"]     # an orphan from before stays
+        _forget_broken_imports(before | {"unrelated_ext.status"})
+        assert sys.modules.pop("unrelated_ext.status") is sys.modules["os"]
+        assert "cut_short_pkg._api" not in sys.modules
+        assert importlib.import_module("cut_short_pkg").VALUE == 7
+    finally:
+        for name in [n for n in sys.modules if n.startswith("cut_short_pkg")]:
+            sys.modules.pop(name)

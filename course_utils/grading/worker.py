@@ -54,6 +54,33 @@ def _deadline(seconds: float | None):
         signal.setitimer(signal.ITIMER_REAL, 0)
 
 
+def _orphans() -> set[str]:
+    """Submodules in ``sys.modules`` whose package is not there (a few C extensions register
+    such names on purpose, for example ``pybind11_abseil.status``)."""
+    names = set(sys.modules)
+    return {name for name in names if "." in name and not name.startswith("course_utils")
+            and any(prefix not in names for prefix in _prefixes(name))}
+
+
+def _prefixes(name: str) -> list[str]:
+    parts = name.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts))]
+
+
+def _forget_broken_imports(before: set[str]) -> None:
+    """Drop the submodules that an interrupted import left without their package.
+
+    An exception raised inside an import (the cell's time limit, most often) removes the
+    package being imported but leaves its finished submodules behind; importing the package
+    again then re-runs its ``__init__`` against them, and it fails (SciPy 1.17's
+    ``scipy.ndimage``: ``NameError: name '_ndimage_api' is not defined``), costing the student
+    every later exercise. Forgetting the new orphans (those not in ``before``) lets the next
+    import start clean. The course's own modules are kept: they hold the sealed references.
+    """
+    for name in _orphans() - before:
+        sys.modules.pop(name, None)
+
+
 class ReferenceUnavailable(RuntimeError):
     """The course's reference for an exercise is unavailable while it is graded."""
 
@@ -179,13 +206,15 @@ class Worker:
     def op_run(self, request: dict) -> dict:
         if not request.get("shared"):
             self.limit_memory()
-        before = self._snapshot()
+        before, orphans = self._snapshot(), _orphans()
         buffer = io.StringIO()
         with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer), \
                 _deadline(request.get("timeout")):
             result = self.shell.run_cell(str(request["source"]), store_history=False,
                                          silent=False)
         error = result.error_before_exec or result.error_in_exec
+        if error is not None:
+            _forget_broken_imports(orphans)
         after = self._snapshot()
         assigned = sorted(k for k, v in after.items() if before.get(k) != v)
         reply = {"stdout": buffer.getvalue()[-200_000:], "assigned": assigned}
@@ -286,6 +315,7 @@ class Worker:
             except EOFError:
                 return
             op = str(request.get("op"))
+            orphans = _orphans() if op in ("call", "get", "getattr", "getitem") else None
             try:
                 if op == "seal":
                     self.send({"ok": True, **self.op_seal(request)})
@@ -302,6 +332,8 @@ class Worker:
                 else:
                     self.send({"ok": False, "error": f"unknown request {op!r}"})
             except BaseException as error:  # the student's error, reported, never fatal
+                if orphans is not None:
+                    _forget_broken_imports(orphans)
                 text = "".join(traceback.format_exception_only(type(error), error)).strip()
                 try:
                     self.send({"ok": False, "error": text[-4000:], "ename": type(error).__name__})
