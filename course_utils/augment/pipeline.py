@@ -26,6 +26,13 @@ from course_utils.augment.mixing import mixes_labels
 __all__ = ["pipeline", "AugmentedBatches"]
 
 
+def _require_labels(augmentation, y) -> None:
+    """A label-mixing augmentation (mixup, CutMix) cannot run without the labels."""
+    if augmentation is not None and mixes_labels(augmentation) and y is None:
+        raise ValueError(f"{getattr(augmentation, 'name', 'the augmentation')} mixes labels: "
+                         "pass the integer labels y as well.")
+
+
 class AugmentedBatches(keras.utils.PyDataset):
     """Shuffled batches with an augmentation applied, for backends without tf.data.
 
@@ -45,9 +52,7 @@ class AugmentedBatches(keras.utils.PyDataset):
     def __init__(self, x, y, augmentation, batch_size: int, *, shuffle: bool = True,
                  seed: int = 0, workers: int = 1, max_queue_size: int = 8):
         super().__init__(workers=workers, use_multiprocessing=False, max_queue_size=max_queue_size)
-        if augmentation is not None and mixes_labels(augmentation) and y is None:
-            raise ValueError(f"{getattr(augmentation, 'name', 'the augmentation')} mixes labels: "
-                             "pass the integer labels y as well.")
+        _require_labels(augmentation, y)
         self.x, self.y, self.augmentation = x, y, augmentation
         self.batch_size, self.shuffle, self.seed, self.epoch = int(batch_size), shuffle, seed, 0
         self.order = self._order()
@@ -131,9 +136,7 @@ def pipeline(x: np.ndarray, y: np.ndarray | None = None,
         itself, so Keras's warning that ``fit``'s ``shuffle=True`` is ignored for a
         ``tf.data.Dataset`` is filtered once this function has been called.
     """
-    if augmentation is not None and mixes_labels(augmentation) and y is None:
-        raise ValueError(f"{getattr(augmentation, 'name', 'the augmentation')} mixes labels: "
-                         "pass the integer labels y as well.")
+    _require_labels(augmentation, y)
     if y is not None and len(x) != len(y):
         raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}.")
     if int(batch_size) < 1:
