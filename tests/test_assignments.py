@@ -51,7 +51,7 @@ GENERATED = ("release", "submitted", "autograded", "feedback", "gradebook.db", "
 
 
 # --------------------------------------------------------------------------- helpers
-def _nbgrader(args: list[str], cwd: Path, env: dict[str, str], timeout: int = 900,
+def _nbgrader(args: list[str], cwd: Path, env: dict[str, str], timeout: int = 1800,
               ) -> subprocess.CompletedProcess:
     """Run ``nbgrader ARGS`` in ``cwd``; fail with its output if it exits non-zero."""
     result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=env,

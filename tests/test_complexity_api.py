@@ -99,15 +99,15 @@ def test_nested_models_are_expanded_and_params_add_up():
 
 
 def test_uncounted_layers_are_listed_never_zero():
-    inputs = keras.Input((5, 3))
-    x = L.LSTM(4, return_sequences=True, name="lstm")(inputs)
+    inputs = keras.Input((5, 6, 3))                    # time, width, channels
+    x = L.ConvLSTM1D(4, 3, padding="same", return_sequences=True, name="lstm")(inputs)
     x = L.Lambda(lambda t: t * 2.0, name="double")(x)
     model = keras.Model(inputs, L.Dense(2, name="d")(L.Flatten()(x)))
     s = summarize(model)
     assert s.row("lstm").macs is None and not s.row("lstm").counted
     assert "not counted" in s.row("lstm").note
     assert s.not_counted == ["lstm", "double"]
-    assert s.total_macs == 20 * 2
+    assert s.total_macs == 5 * 6 * 4 * 2
     assert s.total_params == model.count_params()
     text = s.to_text()
     assert "MACs not counted for: lstm, double" in text
@@ -115,6 +115,26 @@ def test_uncounted_layers_are_listed_never_zero():
     html = s._repr_html_()
     assert html.count("<tr>") == len(s.rows) + 1 and "lstm" in html
     assert str(s).startswith(model.name)
+
+
+def test_recurrent_layers_count_one_mac_per_weight_per_step():
+    """GRU, LSTM and SimpleRNN use every kernel weight once per step; the wrappers add up."""
+    steps, features, units = 5, 3, 4
+    inputs = keras.Input((steps, features))
+    layers_ = {"rnn": L.SimpleRNN(units, return_sequences=True, name="rnn"),
+               "gru": L.GRU(units, return_sequences=True, name="gru"),
+               "lstm": L.LSTM(units, return_sequences=True, name="lstm"),
+               "bigru": L.Bidirectional(L.GRU(units, return_sequences=True), name="bigru")}
+    model = keras.Model(inputs, [layer(inputs) for layer in layers_.values()])
+    s = summarize(model)
+    for name, layer in layers_.items():
+        kernels = sum(math.prod(w.shape) for w in layer.weights if "bias" not in w.path)
+        assert s.row(name).macs == steps * kernels, name
+    assert s.row("gru").macs == steps * 3 * units * (features + units)
+    assert s.row("bigru").macs == 2 * s.row("gru").macs
+    grid = keras.Input((7, steps, features))        # rows of a map, each read as a sequence
+    rows = L.TimeDistributed(L.Bidirectional(L.GRU(units, return_sequences=True)), name="rows")
+    assert summarize(keras.Model(grid, rows(grid))).row("rows").macs == 7 * s.row("bigru").macs
 
 
 def test_a_shared_layer_is_not_counted_once_for_two_calls():

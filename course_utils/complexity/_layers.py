@@ -13,6 +13,10 @@ Conv1D/2D/3DTranspose       ``prod(in_spatial) * prod(kernel) * C_in * C_out`` (
                             pixel is multiplied by the whole kernel)
 Dense                       ``in_features * units`` per position (times the leading
                             non-batch dimensions when the input has rank > 2)
+SimpleRNN / GRU / LSTM      ``T * g * units * (in_features + units)`` over ``T`` steps, with
+                            ``g`` = 1, 3, 4 weight blocks (GRU's gates, LSTM's gates)
+Bidirectional               the forward and the backward layer's MACs
+TimeDistributed             the wrapped layer's MACs on one slice, times the slices
 ==========================  ============================================================
 
 Layers without such products are counted as **0 MACs** and still listed: pooling and
@@ -22,9 +26,9 @@ layers (BatchNormalization folds into the preceding convolution at inference;
 LayerNormalization, GroupNormalization and friends cost a few elementwise operations
 per activation, which this convention does not count). A layer that defines
 ``count_macs(input_shape, output_shape)`` (the layers of :mod:`course_utils.layers`
-and :mod:`course_utils.augment`) reports its own count. Any other layer (recurrent,
-attention, Lambda, other custom layers, ...) is reported as *not counted* (``None``),
-never silently as zero.
+and :mod:`course_utils.augment`) reports its own count. Any other layer (ConvLSTM,
+Lambda, other custom layers, ...) is reported as *not counted* (``None``), never
+silently as zero.
 """
 
 from __future__ import annotations
@@ -68,6 +72,10 @@ RESHAPING = _classes(
     "UpSampling3D", "Resizing", "CenterCrop",
 )
 ATTENTION = _classes("MultiHeadAttention")
+# weight blocks per step: SimpleRNN one, GRU three (update, reset, candidate), LSTM four
+RECURRENT_BLOCKS = {cls: blocks for name, blocks in (("SimpleRNN", 1), ("GRU", 3), ("LSTM", 4))
+                    if (cls := getattr(keras.layers, name, None)) is not None}
+WRAPPERS = _classes("Bidirectional", "TimeDistributed")
 AUGMENTATION = _classes(
     "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomCrop",
     "RandomContrast", "RandomBrightness",
@@ -130,6 +138,10 @@ def layer_macs(layer: keras.layers.Layer, input_shapes: list[Shape] | None,
         if not input_shapes or output_shape is None:
             return None, "not counted: shapes unknown (shared or unbuilt layer?)"
         return _attention_macs(layer, input_shapes, output_shape), ""
+    if type(layer) in RECURRENT_BLOCKS or isinstance(layer, WRAPPERS):
+        if not input_shapes or output_shape is None:
+            return None, "not counted: shapes unknown (shared or unbuilt layer?)"
+        return _sequence_macs(layer, tuple(input_shapes[0]), tuple(output_shape))
     kinds = CONV + CONV_TRANSPOSE + DEPTHWISE + SEPARABLE + DENSE
     if not isinstance(layer, kinds):
         return None, f"not counted: no MAC rule for {type(layer).__name__}"
@@ -173,6 +185,28 @@ def _attention_macs(layer, input_shapes: list[Shape], output_shape: Shape) -> in
     parts = [_prod([t_q, c_q, h, d]), _prod([t_v, c_v, h, d + d_v]),
              _prod([h, t_q, t_v, d + d_v]), _prod([t_q, h, d_v, c_out])]
     return None if None in parts else int(sum(parts))
+
+
+def _sequence_macs(layer, in_shape: Shape, out_shape: Shape) -> tuple[int | None, str]:
+    """Recurrent layers over ``(batch, steps, features)`` and the two sequence wrappers."""
+    if isinstance(layer, keras.layers.Bidirectional):
+        half = out_shape[:-1] + (None,)
+        parts = [_sequence_macs(inner, in_shape, half)
+                 for inner in (layer.forward_layer, layer.backward_layer)]
+        if any(macs is None for macs, _ in parts):
+            return None, next(note for macs, note in parts if macs is None)
+        return sum(macs for macs, _ in parts), ""
+    if isinstance(layer, keras.layers.TimeDistributed):
+        inner_in, inner_out = (in_shape[0],) + in_shape[2:], (out_shape[0],) + out_shape[2:]
+        macs, note = layer_macs(layer.layer, [inner_in], inner_out)
+        return (None, note) if macs is None else (_nullable(_prod([in_shape[1], macs])), note)
+    blocks = RECURRENT_BLOCKS.get(type(layer))
+    if blocks is None:
+        return None, f"not counted: no MAC rule for {type(layer).__name__}"
+    if len(in_shape) != 3:
+        return None, f"not counted: {type(layer).__name__} on a rank-{len(in_shape)} input"
+    steps, features, units = in_shape[1], in_shape[2], layer.units
+    return _nullable(_prod([steps, blocks, units, None if features is None else features + units])), ""
 
 
 def _nullable(macs: int | None) -> int | None:
