@@ -158,12 +158,14 @@ def test_complexity_summary_matches_count_params(built):
     assert summary.total_macs > 0
 
 
+@pytest.mark.imagenet_scale      # an ImageNet-sized build; a count does not depend on the backend
 @pytest.mark.parametrize("name", sorted(TRAINABLE_WITHOUT_BIAS))
 def test_trainable_count_in_the_torchvision_layout(name):
     model = get_model(name, use_bias=False)
     assert trainable_count(model) == TRAINABLE_WITHOUT_BIAS[name]
 
 
+@pytest.mark.imagenet_scale      # Keras Applications at ImageNet size; counts do not depend on the backend
 @pytest.mark.parametrize("name", [
     pytest.param(n, marks=pytest.mark.slow) if n in SLOW_ORACLES else n
     for n in sorted(KERAS_ORACLES)
