@@ -189,9 +189,8 @@ def _attention_macs(layer, input_shapes: list[Shape], output_shape: Shape) -> in
 
 def _sequence_macs(layer, in_shape: Shape, out_shape: Shape) -> tuple[int | None, str]:
     """Recurrent layers over ``(batch, steps, features)`` and the two sequence wrappers."""
-    if isinstance(layer, keras.layers.Bidirectional):
-        half = out_shape[:-1] + (None,)
-        parts = [_sequence_macs(inner, in_shape, half)
+    if isinstance(layer, keras.layers.Bidirectional):      # both directions read the same input
+        parts = [_sequence_macs(inner, in_shape, out_shape)
                  for inner in (layer.forward_layer, layer.backward_layer)]
         if any(macs is None for macs, _ in parts):
             return None, next(note for macs, note in parts if macs is None)
