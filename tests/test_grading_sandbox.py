@@ -90,6 +90,14 @@ def test_student_function_runs_in_the_sandbox_on_plain_data(sandbox):
 
 
 @needs_bwrap
+def test_the_heavy_libraries_are_imported_before_any_time_limit(sandbox):
+    sandbox.run("import sys\n"
+                "preloaded = sorted(m for m in ('numpy', 'matplotlib.pyplot', 'keras')\n"
+                "                   if m in sys.modules)\n")
+    assert sandbox.fetch("preloaded") == ["keras", "matplotlib.pyplot", "numpy"]
+
+
+@needs_bwrap
 def test_the_sandbox_sees_no_course_no_checkout_and_no_network(sandbox):
     sandbox.run(
         "import os, socket, pathlib\n"
@@ -243,3 +251,30 @@ def test_an_import_cut_short_does_not_break_the_next_one(tmp_path, monkeypatch):
     finally:
         for name in [n for n in sys.modules if n.startswith("cut_short_pkg")]:
             sys.modules.pop(name)
+
+
+def test_the_time_limit_waits_for_an_import_to_finish(tmp_path, monkeypatch):
+    """A time limit that runs out inside an import is signalled once the import is done, so
+    the package is never left half-initialised (matplotlib's duplicate classes then raised
+    KeyError 'PolyCollection:kwdoc' on every later import in a CI run)."""
+    import importlib
+    import sys
+    import time
+
+    from course_utils.grading.worker import CellTimeout, _deadline
+
+    (tmp_path / "slow_to_import.py").write_text(
+        "import time\nstart = time.monotonic()\n"
+        "while time.monotonic() - start < 1.0:\n    pass\nFINISHED = True\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    start = time.monotonic()
+    try:
+        with pytest.raises(CellTimeout):
+            with _deadline(0.2):
+                importlib.import_module("slow_to_import")
+                while True:           # the student's endless loop after the import
+                    pass
+        assert sys.modules["slow_to_import"].FINISHED
+        assert 1.0 <= time.monotonic() - start < 5
+    finally:
+        sys.modules.pop("slow_to_import", None)

@@ -33,6 +33,8 @@ from course_utils.grading.codec import (CodecError, Decoder, Encoder, is_plain,
                                         read_message, write_message)
 
 GRACE_SECONDS = 15     # after the soft limit, before the worker is killed
+START_SECONDS = 300    # for a new worker to import the preloaded libraries and seal
+PRELOAD = ("numpy", "matplotlib.pyplot", "keras")    # imported before any time limit runs
 
 __all__ = ["Sandbox", "SandboxError", "StudentCodeError", "isolation_command",
            "isolation_available"]
@@ -112,12 +114,17 @@ class Sandbox:
         ``bwrap``, by the instructor's explicit choice).
     hide, readable : sequences of paths
         Further folders to hide, and folders to keep readable (data, caches).
+    preload : sequence of str
+        Modules the worker imports when it starts, before any time limit runs (those
+        not installed are skipped).
     """
 
     def __init__(self, workdir: str | os.PathLike, *, references: tuple[str, ...] = (),
                  timeout: float = 300, isolate: bool = True,
                  hide: tuple[str | os.PathLike, ...] = (),
-                 readable: tuple[str | os.PathLike, ...] = ()):
+                 readable: tuple[str | os.PathLike, ...] = (),
+                 preload: tuple[str, ...] = PRELOAD):
+        self.preload = tuple(preload)
         self.workdir = Path(workdir).resolve()
         (self.workdir / "tmp").mkdir(parents=True, exist_ok=True)
         self.references = tuple(references)
@@ -149,7 +156,8 @@ class Sandbox:
                                             stdout=subprocess.PIPE, stderr=log, cwd=self.workdir,
                                             env=env, start_new_session=True)
         self.generation += 1
-        self._exchange({"op": "seal", "references": list(self.references)}, timeout=120)
+        self._exchange({"op": "seal", "references": list(self.references),
+                        "preload": list(self.preload)}, timeout=START_SECONDS)
         replay, self.history = self.history, []
         for source, shared in replay:
             try:
