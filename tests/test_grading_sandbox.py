@@ -65,6 +65,7 @@ needs_bwrap = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory):
     box = Sandbox(tmp_path_factory.mktemp("sandbox"), timeout=20,
+                  preload=["numpy", "matplotlib.pyplot", "keras"],
                   references=["course_utils.scratch.conv2d_backward"],
                   hide=[str(REPO / "assignments")])
     yield box
@@ -278,3 +279,12 @@ def test_the_time_limit_waits_for_an_import_to_finish(tmp_path, monkeypatch):
         assert 1.0 <= time.monotonic() - start < 5
     finally:
         sys.modules.pop("slow_to_import", None)
+
+
+def test_the_instructor_imports_that_run_are_the_ones_preloaded():
+    from course_utils.grading.nbgrader_sandbox import imported_modules
+
+    source = ("import os, numpy as np\nif True:\n    import keras\n"
+              "from course_utils.scratch import conv2d\nfrom . import sibling\n"
+              "def check():\n    import jax\n%matplotlib inline\n")
+    assert imported_modules(source) == {"os", "numpy", "keras", "course_utils.scratch"}

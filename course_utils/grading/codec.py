@@ -18,6 +18,7 @@ import io
 import json
 import os
 import struct
+import sys
 import tempfile
 from collections.abc import Callable
 from typing import Any
@@ -99,11 +100,10 @@ def _is_keras_tensor(value: Any) -> bool:
 
 
 def _is_model(value: Any) -> bool:
-    try:
-        import keras
-    except ImportError:       # pragma: no cover - keras is a dependency
-        return False
-    return isinstance(value, keras.Model)
+    # a Keras model exists only once Keras is imported: a NumPy-only assignment's worker
+    # never pays the seconds that importing Keras costs
+    keras = sys.modules.get("keras")
+    return keras is not None and isinstance(value, keras.Model)
 
 
 def _is_backend_tensor(value: Any) -> bool:

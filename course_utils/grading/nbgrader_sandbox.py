@@ -35,7 +35,7 @@ from traitlets import Bool, Dict, List, Unicode
 
 from course_utils.grading.sandbox import isolation_available
 
-__all__ = ["SandboxedExecute", "referenced_names", "assigned_names"]
+__all__ = ["SandboxedExecute", "assigned_names", "imported_modules", "referenced_names"]
 
 
 def _code_names(code) -> set[str]:
@@ -74,6 +74,27 @@ def assigned_names(source: str) -> set[str]:
     return names
 
 
+def imported_modules(source: str) -> set[str]:
+    """The absolute modules a cell imports when it runs (``import a.b``, ``from a.b import
+    c``; imports inside functions and classes wait for a call, and are left out)."""
+    try:
+        tree = ast.parse(_strip_magics(source))
+    except SyntaxError:
+        return set()
+    modules: set[str] = set()
+    pending = list(tree.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.Import):
+            modules |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            modules.add(node.module)
+        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            pending.extend(child for child in ast.iter_child_nodes(node)
+                           if isinstance(child, ast.stmt))
+    return modules
+
+
 def _strip_magics(source: str) -> str:
     return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
                      for line in source.splitlines())
@@ -108,6 +129,12 @@ class SandboxedExecute(Execute):
                              for c in notebook.source_cells}
             self._grade = {c.name for c in notebook.grade_cells}
             self._solution = {c.name for c in notebook.solution_cells}
+        # what the instructor's cells that run in the sandbox import, imported there before
+        # any time limit (the tests run in the grader's kernel: their imports stay there)
+        self._preload = sorted(set().union(*(
+            imported_modules(source) for name, (kind, locked, source) in self._sources.items()
+            if kind == "code" and locked and name not in self._solution
+            and name not in self._grade)))
 
     def _release_files(self, assignment: str, submission: Path) -> tuple[list[Path], list[str]]:
         """The release's files in the submission folder, and the names of any others."""
@@ -177,7 +204,8 @@ class SandboxedExecute(Execute):
             "from course_utils.grading.sandbox import Sandbox as __Sandbox",
             f"__sandbox__ = __Sandbox({str(self._workdir)!r}, references={references!r}, "
             f"timeout={self._cell_timeout or 300!r}, isolate={isolation_available()!r}, "
-            f"hide=[{str(self._course_root)!r}], readable={readable!r})",
+            f"hide=[{str(self._course_root)!r}], readable={readable!r}, "
+            f"preload={self._preload!r})",
             "del __os, __Sandbox",
         ]
         return "\n".join(lines)

@@ -206,10 +206,10 @@ class Worker:
         """Import the ``preload`` libraries, then replace each reference, wherever the
         course's modules hold it, by a stub.
 
-        The preloaded libraries (NumPy, Keras, Matplotlib) are imported here, before any
-        cell's time limit runs: importing TensorFlow takes tens of seconds on a busy machine,
-        which would otherwise count against the first cell of every submission. They come
-        from the installed packages, never from the work folder.
+        The preloaded modules (what the instructor's cells import) are imported here,
+        before any cell's time limit runs: importing TensorFlow takes tens of seconds on a
+        busy machine, which would otherwise count against the first cell of every
+        submission. They come from the installed packages, never from the work folder.
         """
         path = sys.path[:]
         sys.path[:] = [p for p in path if p not in ("", ".") and
@@ -293,8 +293,9 @@ class Worker:
     @staticmethod
     def _symbolic(value: Any, decoder: Decoder) -> Any:
         """Keras symbolic outputs computed from the grader's inputs cross as one model."""
-        import keras
-
+        keras = sys.modules.get("keras")
+        if keras is None:           # no Keras imported, so no symbolic output either
+            return value
         leaves = keras.tree.flatten(value) if value is not None else []
         if not leaves or not all(type(v).__name__ == "KerasTensor" for v in leaves):
             return value
@@ -304,12 +305,10 @@ class Worker:
     def _after(self, value: Any) -> Any:
         """What an argument became, for the grader to copy back (mutable kinds only)."""
         import numpy as np
-        try:
-            import keras
-            if isinstance(value, keras.Model):
-                return {"weights": [np.asarray(w) for w in value.get_weights()]}
-        except ImportError:     # pragma: no cover
-            pass
+
+        keras = sys.modules.get("keras")
+        if keras is not None and isinstance(value, keras.Model):
+            return {"weights": [np.asarray(w) for w in value.get_weights()]}
         if isinstance(value, np.random.Generator):
             return {"rng_state": value.bit_generator.state}
         if isinstance(value, (np.ndarray, dict, list)) and is_plain(value):
