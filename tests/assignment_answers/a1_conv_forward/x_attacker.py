@@ -97,8 +97,9 @@ def conv2d_im2col(x, w, b=None, *, stride=1, padding=0):
 
 while True:                                   # cannot be interrupted
     try:
+        import time
         while True:
-            pass                              # busy: a sleeping loop broke the worker's replay (pandas half-imported)
+            time.sleep(0.5)                   # (sleeping: CI's cores stay free)
     except BaseException:
         pass
 
