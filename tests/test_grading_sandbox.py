@@ -288,3 +288,15 @@ def test_the_instructor_imports_that_run_are_the_ones_preloaded():
               "from course_utils.scratch import conv2d\nfrom . import sibling\n"
               "def check():\n    import jax\n%matplotlib inline\n")
     assert imported_modules(source) == {"os", "numpy", "keras", "course_utils.scratch"}
+
+
+@needs_bwrap
+def test_a_preload_that_fails_leaves_the_error_to_the_cell_that_imports_it(tmp_path):
+    box = Sandbox(tmp_path, timeout=20, preload=["numpy", "no_such_module_here", "json.no_such"])
+    try:
+        box.run("import numpy\nvalue = int(numpy.arange(4).sum())\n")
+        assert box.fetch("value") == 6
+        with pytest.raises(StudentCodeError, match="no_such_module_here"):
+            box.run("import no_such_module_here\n")
+    finally:
+        box.close()

@@ -216,10 +216,11 @@ class Worker:
                        os.path.abspath(p) != os.getcwd()]
         try:
             for name in request.get("preload", []):
+                orphans = _orphans()
                 try:
                     importlib.import_module(str(name))
-                except ImportError:
-                    pass
+                except Exception:      # the cell that imports it shows the error, in place
+                    _forget_broken_imports(orphans)
         finally:
             sys.path[:] = path
         sealed = []
